@@ -1,0 +1,298 @@
+//! Handlers: what the dispatch layer hands records to.
+//!
+//! Two shapes exist. A [`Handler`] takes the whole [`Record`] (syslog, socket and event-log
+//! handlers send structured records). A [`Sink`] takes formatted bytes (stream and file
+//! handlers); [`FormatHandler`] turns a sink into a handler by formatting each record with a
+//! [`Format`] into a reused per-thread buffer.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::time::Instant;
+
+use crate::format::{Format, Formatter};
+use crate::report::ErrorThrottle;
+use crate::{Level, Record};
+
+/// Receives records from the dispatch layer.
+///
+/// The dispatch layer applies the handler's level and filters before calling
+/// [`handle`](Handler::handle), never calls it re-entrantly from the same thread, and calls
+/// [`shutdown`](Handler::shutdown) once when the handler set is dropped or the process exits.
+pub trait Handler: Send + Sync + fmt::Debug + 'static {
+    /// Writes or sends one record. Never panics and never fails: errors go to the
+    /// [reporter](crate::report).
+    fn handle(&self, record: &Record<'_>);
+
+    /// Pushes everything handled so far to its destination (the OS for files, the peer for
+    /// network handlers), waiting as needed.
+    fn flush(&self) {}
+
+    /// Flushes and releases resources, giving up on what cannot be delivered by `deadline`.
+    fn shutdown(&self, deadline: Instant) {
+        let _ = deadline;
+        self.flush();
+    }
+
+    /// Whether records for this handler need [`Record::spans`] filled in.
+    fn needs_spans(&self) -> bool {
+        false
+    }
+}
+
+/// A destination for formatted records: the byte sink under stream and file handlers.
+///
+/// Each call to [`write_record`](Sink::write_record) carries one whole record, terminator
+/// included; a sink writes it with one `write` where the OS allows, so concurrent writers
+/// never interleave inside a line.
+pub trait Sink: Send + Sync + fmt::Debug + 'static {
+    /// Writes one complete record.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error, for the caller to report; the sink must stay usable afterwards.
+    fn write_record(&self, record: &[u8]) -> io::Result<()>;
+
+    /// Writes several complete records, concatenated; `ends[i]` is the end offset of record
+    /// `i` in `batch`. The default writes them one by one; sinks that can write a batch in one
+    /// call (plain files) override it.
+    ///
+    /// # Errors
+    ///
+    /// The first I/O error; records before it were written.
+    fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        let mut start = 0;
+        for &end in ends {
+            self.write_record(&batch[start..end])?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Flushes anything buffered below this sink.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error.
+    fn flush(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Text placed before and after a record's text (before the terminator), such as ANSI
+    /// colours on a terminal. `None` by default.
+    fn line_style(&self, level: Level) -> Option<(&'static str, &'static str)> {
+        let _ = level;
+        None
+    }
+
+    /// Waits until what was written is at its destination or `deadline` passes (queued
+    /// sinks drain here), then flushes.
+    fn shutdown(&self, deadline: Instant) {
+        let _ = deadline;
+        let _ = self.flush();
+    }
+
+    /// How reports name this sink: `file /var/log/app.log`, `stream stderr`.
+    fn describe(&self) -> String;
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn write_record(&self, record: &[u8]) -> io::Result<()> {
+        (**self).write_record(record)
+    }
+    fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        (**self).write_batch(batch, ends)
+    }
+    fn flush(&self) -> io::Result<()> {
+        (**self).flush()
+    }
+    fn line_style(&self, level: Level) -> Option<(&'static str, &'static str)> {
+        (**self).line_style(level)
+    }
+    fn shutdown(&self, deadline: Instant) {
+        (**self).shutdown(deadline)
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for std::sync::Arc<S> {
+    fn write_record(&self, record: &[u8]) -> io::Result<()> {
+        (**self).write_record(record)
+    }
+    fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        (**self).write_batch(batch, ends)
+    }
+    fn flush(&self) -> io::Result<()> {
+        (**self).flush()
+    }
+    fn line_style(&self, level: Level) -> Option<(&'static str, &'static str)> {
+        (**self).line_style(level)
+    }
+    fn shutdown(&self, deadline: Instant) {
+        (**self).shutdown(deadline)
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+thread_local! {
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256));
+}
+
+/// A handler that formats each record and writes the bytes to a [`Sink`]: Python's
+/// `StreamHandler.emit` (format, append the terminator, one write, flush).
+///
+/// ```
+/// use std::sync::Arc;
+/// use tracing_handlers_core::{FieldSet, FormatHandler, Formatter, Handler, Level, Record, MemorySink};
+///
+/// let sink = Arc::new(MemorySink::new());
+/// let handler = FormatHandler::new(sink.clone())
+///     .with_formatter(Formatter::percent("%(levelname)s:%(name)s:%(message)s")?);
+/// let fields = FieldSet::new();
+/// handler.handle(&Record::new(Level::WARNING, "portal", "disk low", &fields));
+/// assert_eq!(sink.contents(), b"WARNING:portal:disk low\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct FormatHandler<S> {
+    sink: S,
+    formatter: Box<dyn Format>,
+    terminator: Cow<'static, str>,
+    throttle: ErrorThrottle,
+}
+
+impl<S: Sink> FormatHandler<S> {
+    /// A handler writing to `sink` with Python's default formatter (the bare message) and
+    /// terminator `"\n"`.
+    pub fn new(sink: S) -> Self {
+        let throttle = ErrorThrottle::new(sink.describe());
+        FormatHandler {
+            sink,
+            formatter: Box::new(Formatter::default()),
+            terminator: Cow::Borrowed("\n"),
+            throttle,
+        }
+    }
+
+    /// Uses `formatter` for every record.
+    #[must_use]
+    pub fn with_formatter(mut self, formatter: impl Format + 'static) -> Self {
+        self.formatter = Box::new(formatter);
+        self
+    }
+
+    /// Uses an already boxed formatter.
+    #[must_use]
+    pub fn with_boxed_formatter(mut self, formatter: Box<dyn Format>) -> Self {
+        self.formatter = formatter;
+        self
+    }
+
+    /// Ends every record with `terminator` instead of `"\n"` (Python's `terminator`).
+    #[must_use]
+    pub fn with_terminator(mut self, terminator: impl Into<Cow<'static, str>>) -> Self {
+        self.terminator = terminator.into();
+        self
+    }
+
+    /// The sink below this handler.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    fn write_line(&self, record: &Record<'_>, line: &mut Vec<u8>) {
+        line.clear();
+        let style = self.sink.line_style(record.level);
+        if let Some((before, _)) = style {
+            line.extend_from_slice(before.as_bytes());
+        }
+        self.formatter.format(record, line);
+        if let Some((_, after)) = style {
+            line.extend_from_slice(after.as_bytes());
+        }
+        line.extend_from_slice(self.terminator.as_bytes());
+        match self.sink.write_record(line) {
+            Ok(()) => self.throttle.succeeded(),
+            Err(e) => self.throttle.failed(&format_args!("write failed: {e}")),
+        }
+    }
+}
+
+impl<S: Sink> Handler for FormatHandler<S> {
+    fn handle(&self, record: &Record<'_>) {
+        let done = LINE.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut line) => {
+                self.write_line(record, &mut line);
+                // Do not keep a huge buffer around after one huge record.
+                if line.capacity() > 64 * 1024 {
+                    *line = Vec::with_capacity(256);
+                }
+                true
+            }
+            Err(_) => false,
+        });
+        if done != Ok(true) {
+            // Re-entered on this thread (or during thread teardown): a private buffer.
+            let mut line = Vec::with_capacity(256);
+            self.write_line(record, &mut line);
+        }
+    }
+
+    fn flush(&self) {
+        if let Err(e) = self.sink.flush() {
+            self.throttle.failed(&format_args!("flush failed: {e}"));
+        }
+    }
+
+    fn shutdown(&self, deadline: Instant) {
+        self.sink.shutdown(deadline);
+    }
+
+    fn needs_spans(&self) -> bool {
+        self.formatter.needs_spans()
+    }
+}
+
+/// A sink that keeps everything in memory: for tests and examples.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    bytes: parking_lot::Mutex<Vec<u8>>,
+}
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.bytes.lock().clone()
+    }
+
+    /// Everything written so far, as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes.lock()).into_owned()
+    }
+
+    /// Empties the sink.
+    pub fn clear(&self) {
+        self.bytes.lock().clear();
+    }
+}
+
+impl Sink for MemorySink {
+    fn write_record(&self, record: &[u8]) -> io::Result<()> {
+        self.bytes.lock().extend_from_slice(record);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "memory".to_owned()
+    }
+}

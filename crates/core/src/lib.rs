@@ -1,0 +1,70 @@
+//! The core of `tracing-handlers`: Python's logging model for `tracing`.
+//!
+//! This crate holds what every handler shares:
+//!
+//! - [`Level`]: Python's numeric levels (CRITICAL 50 … NOTSET 0, plus TRACE 5), and the
+//!   [`critical!`] macro for the level `tracing` lacks;
+//! - [`LoggerTree`]: dotted logger names, effective levels and propagation, exactly as
+//!   Python's `logging` dispatches;
+//! - [`Record`]: the record handlers receive (Python's `LogRecord` attributes);
+//! - [`format`]: Python's `%`, `{` and `$` format styles and a JSON formatter;
+//! - [`Handler`] and [`Sink`]: what receives records and formatted bytes;
+//! - [`report`]: the one place runtime failures go;
+//!
+//! Most applications use the `tracing-handlers` facade and its builder rather than this
+//! crate directly.
+//!
+//! # Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.85.
+
+mod level;
+mod pyfloat;
+mod record;
+mod tree;
+
+pub mod format;
+pub mod handler;
+pub mod report;
+
+pub use format::{Format, FormatError, Formatter, Style};
+pub use handler::{FormatHandler, Handler, MemorySink, Sink};
+pub use level::{Level, ParseLevelError};
+pub use record::{
+    current_thread, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
+    ThreadIdentity, Value,
+};
+pub use tree::{is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT};
+
+#[doc(hidden)]
+pub use tracing as __tracing;
+
+/// The field that marks an event from [`critical!`] as CRITICAL (level 50).
+pub const CRITICAL_FIELD: &str = "__critical";
+
+/// Emits a CRITICAL event: a `tracing` ERROR event carrying the [`CRITICAL_FIELD`] marker,
+/// which every handler of this workspace treats as level 50 (`levelname` `CRITICAL`, syslog
+/// `crit`, event-log Error). Other layers see an ERROR event with a `__critical = true` field.
+///
+/// Takes the same forms as `tracing::error!`.
+///
+/// ```
+/// use tracing_handlers_core::critical;
+/// critical!("database unreachable");
+/// critical!(target: "portal::db", retries = 3, "database unreachable after {} tries", 3);
+/// ```
+#[macro_export]
+macro_rules! critical {
+    (target: $target:expr, parent: $parent:expr, $($arg:tt)+) => {
+        $crate::__tracing::event!(target: $target, parent: $parent, $crate::__tracing::Level::ERROR, __critical = true, $($arg)+)
+    };
+    (target: $target:expr, $($arg:tt)+) => {
+        $crate::__tracing::event!(target: $target, $crate::__tracing::Level::ERROR, __critical = true, $($arg)+)
+    };
+    (parent: $parent:expr, $($arg:tt)+) => {
+        $crate::__tracing::event!(parent: $parent, $crate::__tracing::Level::ERROR, __critical = true, $($arg)+)
+    };
+    ($($arg:tt)+) => {
+        $crate::__tracing::event!($crate::__tracing::Level::ERROR, __critical = true, $($arg)+)
+    };
+}

@@ -1,0 +1,1 @@
+//! Python's FileHandler (being written).

@@ -1,0 +1,1 @@
+//! Python's StreamHandler (being written).

@@ -1,0 +1,1 @@
+//! tracing-handlers facade (being written).

@@ -47,16 +47,17 @@ pub trait Handler: Send + Sync + fmt::Debug + 'static {
 /// included; a sink writes it with one `write` where the OS allows, so concurrent writers
 /// never interleave inside a line.
 pub trait Sink: Send + Sync + fmt::Debug + 'static {
-    /// Writes one complete record.
+    /// Writes one complete record logged at `level` (queued sinks use the level for their
+    /// overflow policy).
     ///
     /// # Errors
     ///
     /// The I/O error, for the caller to report; the sink must stay usable afterwards.
-    fn write_record(&self, record: &[u8]) -> io::Result<()>;
+    fn write_record(&self, record: &[u8], level: Level) -> io::Result<()>;
 
     /// Writes several complete records, concatenated; `ends[i]` is the end offset of record
-    /// `i` in `batch`. The default writes them one by one; sinks that can write a batch in one
-    /// call (plain files) override it.
+    /// `i` in `batch`. The default writes them one by one (as level NOTSET); sinks that can
+    /// write a batch in one call (plain files) override it.
     ///
     /// # Errors
     ///
@@ -64,7 +65,7 @@ pub trait Sink: Send + Sync + fmt::Debug + 'static {
     fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
         let mut start = 0;
         for &end in ends {
-            self.write_record(&batch[start..end])?;
+            self.write_record(&batch[start..end], Level::NOTSET)?;
             start = end;
         }
         Ok(())
@@ -98,8 +99,8 @@ pub trait Sink: Send + Sync + fmt::Debug + 'static {
 }
 
 impl<S: Sink + ?Sized> Sink for Box<S> {
-    fn write_record(&self, record: &[u8]) -> io::Result<()> {
-        (**self).write_record(record)
+    fn write_record(&self, record: &[u8], level: Level) -> io::Result<()> {
+        (**self).write_record(record, level)
     }
     fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
         (**self).write_batch(batch, ends)
@@ -119,8 +120,8 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 }
 
 impl<S: Sink + ?Sized> Sink for std::sync::Arc<S> {
-    fn write_record(&self, record: &[u8]) -> io::Result<()> {
-        (**self).write_record(record)
+    fn write_record(&self, record: &[u8], level: Level) -> io::Result<()> {
+        (**self).write_record(record, level)
     }
     fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
         (**self).write_batch(batch, ends)
@@ -216,7 +217,7 @@ impl<S: Sink> FormatHandler<S> {
             line.extend_from_slice(after.as_bytes());
         }
         line.extend_from_slice(self.terminator.as_bytes());
-        match self.sink.write_record(line) {
+        match self.sink.write_record(line, record.level) {
             Ok(()) => self.throttle.succeeded(),
             Err(e) => self.throttle.failed(&format_args!("write failed: {e}")),
         }
@@ -287,7 +288,7 @@ impl MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn write_record(&self, record: &[u8]) -> io::Result<()> {
+    fn write_record(&self, record: &[u8], _level: Level) -> io::Result<()> {
         self.bytes.lock().extend_from_slice(record);
         Ok(())
     }

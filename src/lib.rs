@@ -1,1 +1,58 @@
-//! tracing-handlers facade (being written).
+//! Python's `logging` handlers and `logging.conf` for `tracing`.
+//!
+//! One [`Builder`] composes handlers (stream, file, and more as features land) and Python's
+//! logger tree (dotted names, levels, propagation), and installs them as one `tracing` layer.
+//! Targets are loggers (`portal::api` is `portal.api`), levels are Python's numbers (with
+//! [`critical!`] for CRITICAL), and formats are Python's `%(asctime)s %(levelname)s …`.
+//!
+//! ```
+//! use tracing_handlers::{Builder, Level, Logger, FormatHandler, Formatter, MemorySink};
+//! use std::sync::Arc;
+//!
+//! let sink = Arc::new(MemorySink::new());
+//! let guard = Builder::new()
+//!     .handler("console", Level::NOTSET, FormatHandler::new(sink.clone())
+//!         .with_formatter(Formatter::percent("%(levelname)s:%(name)s:%(message)s")?))
+//!     .root(Logger::new().level(Level::INFO).handler("console"))
+//!     .set_default()?;
+//! tracing::warn!(target: "portal::db", "slow query");
+//! tracing_handlers::critical!(target: "portal::db", "database gone");
+//! drop(guard);
+//! assert_eq!(sink.text(), "WARNING:portal.db:slow query\nCRITICAL:portal.db:database gone\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Feature flags
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `stream` | yes | [`stream`]: Python's StreamHandler |
+//! | `file` | yes | [`file`]: Python's FileHandler |
+//! | `log` | yes | routes the `log` crate's records through the handlers |
+//!
+//! # Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.85.
+
+mod builder;
+mod system;
+
+pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
+pub use system::{system_default, SYSTEM_FORMAT};
+pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
+pub use tracing_handlers_core::report;
+pub use tracing_handlers_core::{
+    critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level,
+    MemorySink, NameFilter, Record, Sink, Style,
+};
+
+/// The core crate, for handler authors.
+pub use tracing_handlers_core as core;
+
+/// Python's StreamHandler (feature `stream`).
+#[cfg(feature = "stream")]
+pub use tracing_handlers_stream as stream;
+
+/// Python's FileHandler (feature `file`).
+#[cfg(feature = "file")]
+pub use tracing_handlers_file as file;

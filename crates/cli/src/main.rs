@@ -1,1 +1,242 @@
-fn main() {}
+//! The `tracing-handlers` command: emit events through the configured logging (and, as the
+//! features land, check configs and receive records).
+
+use std::io::{self, BufRead};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use tracing_handlers::{system_default, Dispatch, FieldSet, Level, LoggingGuard, Record};
+
+/// Python's logging handlers for tracing: emit events through a logging configuration.
+#[derive(Debug, Parser)]
+#[command(name = "tracing-handlers", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install the configured logging and emit events.
+    Emit(EmitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct EmitArgs {
+    /// A logging configuration file (logging.conf, .toml or .json); without it, the system
+    /// default.
+    #[arg(long, value_name = "CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Reload the configuration when the file changes while emitting.
+    #[arg(long, requires = "config")]
+    watch: bool,
+    /// The logger: dotted (`portal.api`) or a Rust path (`portal::api`); `root` is the root
+    /// logger.
+    #[arg(long, value_name = "NAME", default_value = "root")]
+    target: String,
+    /// The level: a name in any case (CRITICAL, FATAL, ERROR, WARNING, WARN, INFO, DEBUG,
+    /// TRACE, NOTSET) or a number.
+    #[arg(long, value_name = "LEVEL", default_value = "INFO", value_parser = parse_level)]
+    level: Level,
+    /// The message; `{i}` is the event's index within its thread, `{t}` the thread's index.
+    #[arg(long, value_name = "TEXT", default_value = "message {i}")]
+    message: String,
+    /// Events per thread.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    count: u64,
+    /// Threads emitting concurrently.
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    threads: u32,
+    /// Events per second per thread (unpaced when absent).
+    #[arg(long, value_name = "PER_SEC")]
+    rate: Option<f64>,
+    /// Emit one event per line `LEVEL<TAB>LOGGER<TAB>MESSAGE` from FILE (`-` for stdin), in
+    /// order, from one thread.
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["target", "level", "message", "count", "threads"])]
+    events: Option<String>,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse::<Level>().map_err(|e| e.to_string())
+}
+
+/// A diagnostic on stderr; failures to write it are ignored.
+#[allow(clippy::print_stderr)]
+fn diag(msg: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr().lock(), "tracing-handlers: {msg}");
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match cli.command {
+        Command::Emit(args) => emit(args),
+    }
+}
+
+fn install(args: &EmitArgs) -> Result<LoggingGuard, ExitCode> {
+    if let Some(path) = &args.config {
+        diag(format_args!(
+            "{}: configuration files are not supported by this build yet",
+            path.display()
+        ));
+        return Err(ExitCode::from(2));
+    }
+    system_default(Level::NOTSET)
+        .with_log_bridge(false)
+        .try_init()
+        .map_err(|e| {
+            diag(format_args!("{e}"));
+            ExitCode::from(1)
+        })
+}
+
+fn emit(args: EmitArgs) -> ExitCode {
+    let guard = match install(&args) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let dispatch = guard.dispatch().clone();
+    let result = match &args.events {
+        Some(path) => emit_events(&dispatch, path),
+        None => {
+            emit_generated(&dispatch, &args);
+            Ok(())
+        }
+    };
+    drop(guard);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            diag(format_args!("{e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn emit_generated(dispatch: &Dispatch, args: &EmitArgs) {
+    let target: Arc<str> = tracing_handlers::core::logger_name(&args.target).into();
+    let template: Arc<str> = args.message.as_str().into();
+    let interval = args
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let threads: Vec<_> = (0..args.threads)
+        .map(|t| {
+            let dispatch = dispatch.clone();
+            let target = target.clone();
+            let template = template.clone();
+            let (count, level) = (args.count, args.level);
+            std::thread::Builder::new()
+                .name(format!("emit-{t}"))
+                .spawn(move || {
+                    let fields = FieldSet::new();
+                    let mut message = String::new();
+                    let start = Instant::now();
+                    for i in 0..count {
+                        if let Some(every) = interval {
+                            let due = start + every.mul_f64(i as f64);
+                            let now = Instant::now();
+                            if due > now {
+                                std::thread::sleep(due - now);
+                            }
+                        }
+                        expand(&template, i, t, &mut message);
+                        dispatch.dispatch(&Record::new(level, &target, &message, &fields));
+                    }
+                })
+        })
+        .collect();
+    for t in threads {
+        match t {
+            Ok(handle) => {
+                let _ = handle.join();
+            }
+            Err(e) => diag(format_args!("cannot start a thread: {e}")),
+        }
+    }
+}
+
+/// Replaces `{i}` and `{t}` in `template`.
+fn expand(template: &str, i: u64, t: u32, out: &mut String) {
+    use std::fmt::Write as _;
+    out.clear();
+    let mut rest = template;
+    while let Some(pos) = rest.find('{') {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if let Some(after) = tail.strip_prefix("{i}") {
+            let _ = write!(out, "{i}");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{t}") {
+            let _ = write!(out, "{t}");
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+}
+
+fn emit_events(dispatch: &Dispatch, path: &str) -> Result<(), String> {
+    let reader: Box<dyn BufRead> = if path == "-" {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+        Box::new(io::BufReader::new(file))
+    };
+    let fields = FieldSet::new();
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.map_err(|e| format!("{path}: cannot read: {e}"))?;
+        let line = String::from_utf8_lossy(&line);
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.splitn(3, '\t');
+        let (Some(level), Some(logger), Some(message)) = (parts.next(), parts.next(), parts.next())
+        else {
+            diag(format_args!(
+                "{path}:{}: expected LEVEL<TAB>LOGGER<TAB>MESSAGE, skipped",
+                n + 1
+            ));
+            continue;
+        };
+        let level = match level.parse::<Level>() {
+            Ok(l) => l,
+            Err(e) => {
+                diag(format_args!("{path}:{}: {e}, skipped", n + 1));
+                continue;
+            }
+        };
+        let name = tracing_handlers::core::logger_name(logger);
+        dispatch.dispatch(&Record::new(level, &name, message, &fields));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+
+    #[test]
+    fn placeholders() {
+        let mut s = String::new();
+        expand("m {i} of {t} {x} {", 7, 2, &mut s);
+        assert_eq!(s, "m 7 of 2 {x} {");
+    }
+}

@@ -23,9 +23,11 @@ mod pyfloat;
 mod record;
 mod tree;
 
+pub mod dispatch;
 pub mod format;
 pub mod handler;
 pub mod report;
+pub mod shutdown;
 
 pub use format::{Format, FormatError, Formatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};

@@ -1,0 +1,771 @@
+//! The dispatch layer: one `tracing` layer that owns the handler set and routes each event
+//! through Python's logger tree.
+//!
+//! Per callsite it caches where events go (the logger's effective level and its handlers), so
+//! an event below the effective level costs one hash lookup. It filters inside itself:
+//! `enabled` stays true for the other layers of the subscriber.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use parking_lot::{Mutex, RwLock};
+use tracing_core::callsite::Identifier;
+use tracing_core::field::{Field, Visit};
+use tracing_core::span;
+use tracing_core::{Event, Metadata, Subscriber};
+use tracing_log::NormalizeEvent;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+use crate::handler::Handler;
+use crate::report::{report, Report, ReportKind};
+use crate::tree::{logger_name, LoggerTree, NameFilter, Route};
+use crate::{current_thread, relative_created_ms, FieldSet, Level, Record, CRITICAL_FIELD};
+
+/// One handler in a handler set: its name, level and filters, and the handler itself.
+#[derive(Debug)]
+pub struct HandlerEntry {
+    name: String,
+    level: AtomicI32,
+    filters: Vec<NameFilter>,
+    handler: Arc<dyn Handler>,
+}
+
+impl HandlerEntry {
+    /// A handler entry at level NOTSET with no filters.
+    pub fn new(name: impl Into<String>, handler: Arc<dyn Handler>) -> Self {
+        HandlerEntry {
+            name: name.into(),
+            level: AtomicI32::new(Level::NOTSET.number()),
+            filters: Vec::new(),
+            handler,
+        }
+    }
+
+    /// Sets the handler's level (records below it are not handed to it).
+    #[must_use]
+    pub fn with_level(self, level: Level) -> Self {
+        self.level.store(level.number(), Ordering::Relaxed);
+        self
+    }
+
+    /// Adds a name filter: the handler receives only records from loggers it passes.
+    #[must_use]
+    pub fn with_filter(mut self, filter: NameFilter) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// The handler's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The handler's current level.
+    pub fn level(&self) -> Level {
+        Level::from_number(self.level.load(Ordering::Relaxed))
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &Arc<dyn Handler> {
+        &self.handler
+    }
+
+    #[inline]
+    fn accepts(&self, record: &Record<'_>) -> bool {
+        record.level.number() >= self.level.load(Ordering::Relaxed)
+            && self.filters.iter().all(|f| f.passes(record.name))
+    }
+}
+
+/// A complete logging configuration: handlers and the logger tree that routes to them (by
+/// index into the handler list).
+#[derive(Debug, Default)]
+pub struct HandlerSet {
+    /// The handlers, in the order loggers refer to them.
+    pub handlers: Vec<Arc<HandlerEntry>>,
+    /// The loggers.
+    pub tree: LoggerTree,
+}
+
+impl HandlerSet {
+    /// An empty set: the root logger at WARNING and no handlers (so Python's last resort
+    /// applies).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a handler and returns its index for [`LoggerConfig::handlers`](crate::LoggerConfig).
+    pub fn add_handler(&mut self, entry: HandlerEntry) -> usize {
+        self.handlers.push(Arc::new(entry));
+        self.handlers.len() - 1
+    }
+
+    /// The index of the handler called `name`.
+    pub fn handler_index(&self, name: &str) -> Option<usize> {
+        self.handlers.iter().position(|h| h.name == name)
+    }
+}
+
+/// A fast hasher for callsite identifiers (which hash a single pointer).
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PtrHasher>>;
+
+/// A route with the logger name it was computed for.
+#[derive(Debug)]
+struct CachedRoute {
+    name: Box<str>,
+    route: Route,
+}
+
+/// A handler set plus its route caches; replaced whole on reload or level change.
+#[derive(Debug)]
+struct State {
+    set: HandlerSet,
+    needs_spans: bool,
+    by_callsite: RwLock<FastMap<Identifier, Arc<CachedRoute>>>,
+    by_name: RwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
+}
+
+impl State {
+    fn new(set: HandlerSet) -> Self {
+        let needs_spans = set.handlers.iter().any(|h| h.handler.needs_spans());
+        State {
+            set,
+            needs_spans,
+            by_callsite: RwLock::new(FastMap::default()),
+            by_name: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn route_for_name(&self, target: &str) -> Arc<CachedRoute> {
+        if let Some(r) = self.by_name.read().get(target) {
+            return r.clone();
+        }
+        let name = logger_name(target).into_owned();
+        let route = Arc::new(CachedRoute {
+            route: self.set.tree.route(&name),
+            name: name.into_boxed_str(),
+        });
+        self.by_name
+            .write()
+            .entry(target.into())
+            .or_insert(route)
+            .clone()
+    }
+
+    fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> Arc<CachedRoute> {
+        let id = meta.callsite();
+        if let Some(r) = self.by_callsite.read().get(&id) {
+            return r.clone();
+        }
+        let route = self.route_for_name(meta.target());
+        self.by_callsite.write().entry(id).or_insert(route).clone()
+    }
+}
+
+struct Shared {
+    state: ArcSwap<State>,
+    last_resort: Arc<dyn Handler>,
+    /// Python's `logging.disable(level)`: records at or below it are dropped everywhere.
+    disabled_up_to: AtomicI32,
+    shut_down: AtomicBool,
+    /// Serialises reload and level changes (readers never take it).
+    writer: Mutex<()>,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dispatch")
+            .field("state", &self.state.load())
+            .field("last_resort", &self.last_resort)
+            .finish()
+    }
+}
+
+/// The owner of a handler set and the router of records through the logger tree.
+///
+/// Cheap to clone (all clones share one state). [`layer`](Dispatch::layer) gives the `tracing`
+/// layer; [`dispatch`](Dispatch::dispatch) takes records from sources without a callsite.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};
+/// use tracing_handlers_core::{FieldSet, FormatHandler, Level, MemorySink, Record};
+///
+/// let sink = Arc::new(MemorySink::new());
+/// let mut set = HandlerSet::new();
+/// let console = set.add_handler(HandlerEntry::new("console", Arc::new(FormatHandler::new(sink.clone()))));
+/// set.tree.root_mut().handlers.push(console);
+/// set.tree.logger_mut("portal").level = Level::DEBUG;
+///
+/// let dispatch = Dispatch::new(set);
+/// let fields = FieldSet::new();
+/// dispatch.dispatch(&Record::new(Level::DEBUG, "portal.api", "kept", &fields));
+/// dispatch.dispatch(&Record::new(Level::DEBUG, "other", "dropped: root is at WARNING", &fields));
+/// assert_eq!(sink.text(), "kept\n");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Dispatch {
+    shared: Arc<Shared>,
+}
+
+/// Python's last resort: WARNING and above, the bare message, to stderr.
+#[derive(Debug)]
+struct StderrLastResort;
+
+impl Handler for StderrLastResort {
+    #[allow(clippy::print_stderr)]
+    fn handle(&self, record: &Record<'_>) {
+        use std::io::Write as _;
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(record.message.as_bytes());
+        let _ = err.write_all(b"\n");
+    }
+}
+
+thread_local! {
+    /// Handlers this thread is inside of (by address), to refuse re-entry.
+    static ACTIVE: Cell<[usize; 8]> = const { Cell::new([0; 8]) };
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Per-thread buffers an event's text is collected into (reused: no allocation once grown).
+#[derive(Default)]
+struct Scratch {
+    message: String,
+    fields: FieldSet,
+    spans: String,
+    func_name: String,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.message.clear();
+        self.fields.clear();
+        self.spans.clear();
+        self.func_name.clear();
+    }
+}
+
+/// Marks a handler active on this thread for the guard's lifetime.
+struct ActiveGuard {
+    depth: usize,
+}
+
+impl ActiveGuard {
+    /// `None` when the handler is already active on this thread (re-entry) or nesting is too
+    /// deep.
+    fn enter(addr: usize) -> Option<ActiveGuard> {
+        let depth = DEPTH.try_with(Cell::get).ok()?;
+        let mut active = ACTIVE.try_with(Cell::get).ok()?;
+        if depth >= active.len() || active[..depth].contains(&addr) {
+            return None;
+        }
+        active[depth] = addr;
+        let _ = ACTIVE.try_with(|a| a.set(active));
+        let _ = DEPTH.try_with(|d| d.set(depth + 1));
+        Some(ActiveGuard { depth })
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        let _ = DEPTH.try_with(|d| d.set(self.depth));
+    }
+}
+
+impl Dispatch {
+    /// A dispatcher owning `set`, with Python's last resort on stderr.
+    pub fn new(set: HandlerSet) -> Self {
+        Self::with_last_resort(set, Arc::new(StderrLastResort))
+    }
+
+    /// A dispatcher whose last resort (used when no handler is found on a record's way up, for
+    /// WARNING and above) is `last_resort` instead of stderr.
+    pub fn with_last_resort(set: HandlerSet, last_resort: Arc<dyn Handler>) -> Self {
+        let _ = crate::start_time();
+        Dispatch {
+            shared: Arc::new(Shared {
+                state: ArcSwap::from_pointee(State::new(set)),
+                last_resort,
+                disabled_up_to: AtomicI32::new(i32::MIN),
+                shut_down: AtomicBool::new(false),
+                writer: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The `tracing` layer that feeds this dispatcher.
+    pub fn layer(&self) -> DispatchLayer {
+        DispatchLayer {
+            dispatch: self.clone(),
+        }
+    }
+
+    /// Whether a record at `level` from logger `name` would be handed to any handler (or the
+    /// last resort): Python's `isEnabledFor`.
+    pub fn is_enabled(&self, name: &str, level: Level) -> bool {
+        if level.number() <= self.shared.disabled_up_to.load(Ordering::Relaxed) {
+            return false;
+        }
+        let state = self.shared.state.load();
+        let route = state.route_for_name(name);
+        !route.route.disabled && level >= route.route.effective_level
+    }
+
+    /// Routes a record built by the caller (the CLI, a `log` record): the effective level of
+    /// `record.name` decides, then the handlers on the way up receive it.
+    pub fn dispatch(&self, record: &Record<'_>) {
+        if record.level.number() <= self.shared.disabled_up_to.load(Ordering::Relaxed) {
+            return;
+        }
+        let state = self.shared.state.load();
+        let route = state.route_for_name(record.name);
+        if route.route.disabled || record.level < route.route.effective_level {
+            return;
+        }
+        self.deliver(&state, &route.route, record);
+    }
+
+    /// Routes a record that was already filtered by a sender's logger levels (a record from
+    /// the socket receiver): logger levels are not applied again, handler levels are, as
+    /// CPython's receiver does.
+    pub fn dispatch_received(&self, record: &Record<'_>) {
+        let state = self.shared.state.load();
+        let route = state.route_for_name(record.name);
+        self.deliver(&state, &route.route, record);
+    }
+
+    fn deliver(&self, state: &State, route: &Route, record: &Record<'_>) {
+        if route.handlers.is_empty() {
+            if record.level >= Level::WARNING {
+                self.call(&self.shared.last_resort, record);
+            }
+            return;
+        }
+        for &i in &route.handlers {
+            if let Some(entry) = state.set.handlers.get(i) {
+                if entry.accepts(record) {
+                    self.call(&entry.handler, record);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn call(&self, handler: &Arc<dyn Handler>, record: &Record<'_>) {
+        let addr = Arc::as_ptr(handler) as *const () as usize;
+        let Some(_guard) = ActiveGuard::enter(addr) else {
+            // An event logged from inside this handler's own write: handing it back to the
+            // same handler would recurse or deadlock, so it is dropped for this handler.
+            return;
+        };
+        if catch_unwind(AssertUnwindSafe(|| handler.handle(record))).is_err() {
+            report(&Report {
+                source: "dispatch",
+                kind: ReportKind::Failure,
+                message: &"a handler panicked; the record was dropped for it",
+            });
+        }
+    }
+
+    /// Python's `logging.disable(level)`: drops every record at or below `level` (use
+    /// `Level::NOTSET` to re-enable everything... as Python, `disable(NOTSET)` re-enables).
+    pub fn disable(&self, level: Level) {
+        let v = if level == Level::NOTSET {
+            i32::MIN
+        } else {
+            level.number()
+        };
+        self.shared.disabled_up_to.store(v, Ordering::Relaxed);
+    }
+
+    /// Sets the level of logger `name` (dotted or `::`; `root` for the root logger) at run
+    /// time. Takes effect for the next event.
+    pub fn set_logger_level(&self, name: &str, level: Level) {
+        self.update_tree(|tree| tree.logger_mut(name).level = level);
+    }
+
+    /// Changes the logger tree at run time (levels, propagation, handler lists).
+    pub fn update_tree(&self, change: impl FnOnce(&mut LoggerTree)) {
+        let _w = self.shared.writer.lock();
+        let old = self.shared.state.load_full();
+        let mut tree = old.set.tree.clone();
+        change(&mut tree);
+        let set = HandlerSet {
+            handlers: old.set.handlers.clone(),
+            tree,
+        };
+        self.shared.state.store(Arc::new(State::new(set)));
+    }
+
+    /// Sets the level of the handler called `name`; `false` when there is none.
+    pub fn set_handler_level(&self, name: &str, level: Level) -> bool {
+        let state = self.shared.state.load();
+        match state.set.handlers.iter().find(|h| h.name == name) {
+            Some(h) => {
+                h.level.store(level.number(), Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The effective level of logger `name`.
+    pub fn effective_level(&self, name: &str) -> Level {
+        self.shared.state.load().set.tree.effective_level(name)
+    }
+
+    /// Replaces the whole handler set (a reload). Records dispatched before the call go to the
+    /// old handlers, records after it to the new ones; old handlers that the new set does not
+    /// share are flushed and shut down within `deadline`.
+    pub fn replace(&self, set: HandlerSet, deadline: Duration) {
+        let _w = self.shared.writer.lock();
+        let old = self.shared.state.swap(Arc::new(State::new(set)));
+        let new = self.shared.state.load();
+        let retired: Vec<Arc<HandlerEntry>> = old
+            .set
+            .handlers
+            .iter()
+            .filter(|h| {
+                !new.set
+                    .handlers
+                    .iter()
+                    .any(|n| Arc::ptr_eq(&n.handler, &h.handler))
+            })
+            .cloned()
+            .collect();
+        drop(old);
+        let deadline = Instant::now() + deadline;
+        for h in retired {
+            h.handler.shutdown(deadline);
+        }
+    }
+
+    /// Flushes every handler.
+    pub fn flush(&self) {
+        let state = self.shared.state.load();
+        for h in &state.set.handlers {
+            h.handler.flush();
+        }
+    }
+
+    /// Flushes and shuts down every handler, giving up at `deadline`. Idempotent: a second
+    /// call only flushes.
+    pub fn shutdown(&self, deadline: Instant) {
+        if self.shared.shut_down.swap(true, Ordering::AcqRel) {
+            self.flush();
+            return;
+        }
+        let state = self.shared.state.load();
+        for h in &state.set.handlers {
+            h.handler.shutdown(deadline);
+        }
+    }
+
+    /// The names of the configured handlers, in order.
+    pub fn handler_names(&self) -> Vec<String> {
+        self.shared
+            .state
+            .load()
+            .set
+            .handlers
+            .iter()
+            .map(|h| h.name.clone())
+            .collect()
+    }
+
+    /// A weak reference (for exit hooks that must not keep the handlers alive).
+    pub fn downgrade(&self) -> WeakDispatch {
+        WeakDispatch(Arc::downgrade(&self.shared))
+    }
+
+    fn on_event(&self, event: &Event<'_>, span_text: impl FnOnce(&mut String)) {
+        let normalized = event.normalized_metadata();
+        let is_log = normalized.is_some();
+        let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        let level = if meta.fields().field(CRITICAL_FIELD).is_some() {
+            Level::CRITICAL
+        } else {
+            Level::from(*meta.level())
+        };
+        if level.number() <= self.shared.disabled_up_to.load(Ordering::Relaxed) {
+            return;
+        }
+        let state = self.shared.state.load();
+        let route = if is_log {
+            state.route_for_name(meta.target())
+        } else {
+            state.route_for_callsite(event.metadata())
+        };
+        if route.route.disabled || level < route.route.effective_level {
+            return;
+        }
+        let created = SystemTime::now();
+        let _ = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                self.build_and_deliver(&state, &route, meta, level, created, is_log, event, &mut scratch, span_text);
+            }
+            Err(_) => {
+                // Re-entered while this thread's scratch is in use (a Display impl that logs):
+                // use private buffers.
+                let mut scratch = Scratch::default();
+                self.build_and_deliver(&state, &route, meta, level, created, is_log, event, &mut scratch, span_text);
+            }
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_and_deliver(
+        &self,
+        state: &State,
+        route: &CachedRoute,
+        meta: &Metadata<'_>,
+        level: Level,
+        created: SystemTime,
+        is_log: bool,
+        event: &Event<'_>,
+        scratch: &mut Scratch,
+        span_text: impl FnOnce(&mut String),
+    ) {
+        scratch.clear();
+        let mut visitor = FieldVisitor {
+            scratch,
+            skip_log_fields: is_log,
+        };
+        event.record(&mut visitor);
+        let scratch = visitor.scratch;
+        let spans = if state.needs_spans {
+            span_text(&mut scratch.spans);
+            Some(scratch.spans.as_str())
+        } else {
+            None
+        };
+        let thread = current_thread();
+        let record = Record {
+            level,
+            name: &route.name,
+            target: meta.target(),
+            message: &scratch.message,
+            fields: &scratch.fields,
+            created,
+            relative_created: relative_created_ms(created),
+            file: meta.file(),
+            line: meta.line(),
+            module_path: meta.module_path(),
+            func_name: if scratch.func_name.is_empty() {
+                None
+            } else {
+                Some(scratch.func_name.as_str())
+            },
+            thread_id: thread.id,
+            thread_name: thread.name,
+            process_id: process_id(),
+            process_name: "MainProcess",
+            spans,
+        };
+        self.deliver(state, &route.route, &record);
+    }
+}
+
+/// The process id, cached; a fork clears the cache so children report their own id.
+fn process_id() -> u32 {
+    use std::sync::atomic::AtomicU32;
+    static PID: AtomicU32 = AtomicU32::new(0);
+    let pid = PID.load(Ordering::Relaxed);
+    if pid != 0 {
+        return pid;
+    }
+    #[cfg(unix)]
+    {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        extern "C" fn forget_pid() {
+            PID.store(0, Ordering::Relaxed);
+        }
+        // SAFETY: registering a fork handler that only stores to an atomic.
+        HOOK.call_once(|| unsafe {
+            libc::pthread_atfork(None, None, Some(forget_pid));
+        });
+    }
+    let pid = std::process::id();
+    PID.store(pid, Ordering::Relaxed);
+    pid
+}
+
+/// A weak reference to a [`Dispatch`].
+#[derive(Debug, Clone)]
+pub struct WeakDispatch(Weak<Shared>);
+
+impl WeakDispatch {
+    /// The dispatcher, if it still exists.
+    pub fn upgrade(&self) -> Option<Dispatch> {
+        self.0.upgrade().map(|shared| Dispatch { shared })
+    }
+}
+
+struct FieldVisitor<'s> {
+    scratch: &'s mut Scratch,
+    skip_log_fields: bool,
+}
+
+impl FieldVisitor<'_> {
+    fn skip(&self, field: &Field) -> bool {
+        let name = field.name();
+        name == CRITICAL_FIELD || (self.skip_log_fields && name.starts_with("log."))
+    }
+}
+
+impl Visit for FieldVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.scratch.message.push_str(value),
+            "funcName" => self.scratch.func_name.push_str(value),
+            _ if self.skip(field) => {}
+            name => self.scratch.fields.push_static(name, crate::Value::Str(value)),
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        match field.name() {
+            "message" => {
+                let _ = write!(self.scratch.message, "{value:?}");
+            }
+            "funcName" => {
+                let _ = write!(self.scratch.func_name, "{value:?}");
+            }
+            _ if self.skip(field) => {}
+            name => self
+                .scratch
+                .fields
+                .push_static_with(name, |s| write!(s, "{value:?}")),
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if !self.skip(field) {
+            self.scratch.fields.push_static(field.name(), crate::Value::I64(value));
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if !self.skip(field) {
+            self.scratch.fields.push_static(field.name(), crate::Value::U64(value));
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if !self.skip(field) {
+            self.scratch.fields.push_static(field.name(), crate::Value::F64(value));
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if !self.skip(field) {
+            self.scratch.fields.push_static(field.name(), crate::Value::Bool(value));
+        }
+    }
+}
+
+/// Span fields formatted once when the span is created, for `%(spans)s`.
+struct SpanFields(String);
+
+struct SpanFieldVisitor<'a>(&'a mut String);
+
+impl Visit for SpanFieldVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        let _ = write!(self.0, "{}={:?}", field.name(), value);
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        let _ = write!(self.0, "{}={}", field.name(), value);
+    }
+}
+
+/// The `tracing` layer of a [`Dispatch`]. Add it to a `tracing_subscriber::Registry`.
+#[derive(Clone, Debug)]
+pub struct DispatchLayer {
+    dispatch: Dispatch,
+}
+
+impl DispatchLayer {
+    /// The dispatcher this layer feeds.
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.dispatch
+    }
+}
+
+impl<S> Layer<S> for DispatchLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if !self.dispatch.shared.state.load().needs_spans {
+            return;
+        }
+        if let Some(span) = ctx.span(id) {
+            let mut text = String::new();
+            attrs.record(&mut SpanFieldVisitor(&mut text));
+            span.extensions_mut().insert(SpanFields(text));
+        }
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut ext = span.extensions_mut();
+            if let Some(fields) = ext.get_mut::<SpanFields>() {
+                values.record(&mut SpanFieldVisitor(&mut fields.0));
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        self.dispatch.on_event(event, |out: &mut String| {
+            if let Some(scope) = ctx.event_scope(event) {
+                for span in scope.from_root() {
+                    if !out.is_empty() {
+                        out.push(':');
+                    }
+                    out.push_str(span.name());
+                    let ext = span.extensions();
+                    if let Some(fields) = ext.get::<SpanFields>() {
+                        if !fields.0.is_empty() {
+                            let _ = write!(out, "{{{}}}", fields.0);
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

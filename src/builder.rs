@@ -135,7 +135,10 @@ pub struct Builder {
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
-            .field("handlers", &self.handlers.iter().map(|h| &h.0).collect::<Vec<_>>())
+            .field(
+                "handlers",
+                &self.handlers.iter().map(|h| &h.0).collect::<Vec<_>>(),
+            )
             .field("loggers", &self.loggers)
             .field("root", &self.root)
             .finish()
@@ -176,7 +179,8 @@ impl Builder {
         level: Level,
         handler: Arc<dyn Handler>,
     ) -> Self {
-        self.handlers.push((name.into(), level, Vec::new(), handler));
+        self.handlers
+            .push((name.into(), level, Vec::new(), handler));
         self
     }
 

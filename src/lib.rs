@@ -42,8 +42,8 @@ pub use system::{system_default, SYSTEM_FORMAT};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::report;
 pub use tracing_handlers_core::{
-    critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level,
-    MemorySink, NameFilter, Record, Sink, Style,
+    critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level, MemorySink,
+    NameFilter, Record, Sink, Style,
 };
 
 /// The core crate, for handler authors.

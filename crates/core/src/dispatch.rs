@@ -125,11 +125,14 @@ impl Hasher for PtrHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
     }
 }
 
@@ -530,13 +533,33 @@ impl Dispatch {
         let created = SystemTime::now();
         let _ = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
-                self.build_and_deliver(&state, &route, meta, level, created, is_log, event, &mut scratch, span_text);
+                self.build_and_deliver(
+                    &state,
+                    &route,
+                    meta,
+                    level,
+                    created,
+                    is_log,
+                    event,
+                    &mut scratch,
+                    span_text,
+                );
             }
             Err(_) => {
                 // Re-entered while this thread's scratch is in use (a Display impl that logs):
                 // use private buffers.
                 let mut scratch = Scratch::default();
-                self.build_and_deliver(&state, &route, meta, level, created, is_log, event, &mut scratch, span_text);
+                self.build_and_deliver(
+                    &state,
+                    &route,
+                    meta,
+                    level,
+                    created,
+                    is_log,
+                    event,
+                    &mut scratch,
+                    span_text,
+                );
             }
         });
     }
@@ -647,7 +670,10 @@ impl Visit for FieldVisitor<'_> {
             "message" => self.scratch.message.push_str(value),
             "funcName" => self.scratch.func_name.push_str(value),
             _ if self.skip(field) => {}
-            name => self.scratch.fields.push_static(name, crate::Value::Str(value)),
+            name => self
+                .scratch
+                .fields
+                .push_static(name, crate::Value::Str(value)),
         }
     }
 
@@ -669,25 +695,33 @@ impl Visit for FieldVisitor<'_> {
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if !self.skip(field) {
-            self.scratch.fields.push_static(field.name(), crate::Value::I64(value));
+            self.scratch
+                .fields
+                .push_static(field.name(), crate::Value::I64(value));
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if !self.skip(field) {
-            self.scratch.fields.push_static(field.name(), crate::Value::U64(value));
+            self.scratch
+                .fields
+                .push_static(field.name(), crate::Value::U64(value));
         }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
         if !self.skip(field) {
-            self.scratch.fields.push_static(field.name(), crate::Value::F64(value));
+            self.scratch
+                .fields
+                .push_static(field.name(), crate::Value::F64(value));
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         if !self.skip(field) {
-            self.scratch.fields.push_static(field.name(), crate::Value::Bool(value));
+            self.scratch
+                .fields
+                .push_static(field.name(), crate::Value::Bool(value));
         }
     }
 }

@@ -36,7 +36,9 @@ pub use record::{
     current_thread, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
     ThreadIdentity, Value,
 };
-pub use tree::{is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT};
+pub use tree::{
+    is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT,
+};
 
 #[doc(hidden)]
 pub use tracing as __tracing;

@@ -52,7 +52,9 @@ pub struct Formatter {
 
 impl Default for Formatter {
     fn default() -> Self {
-        Formatter { _fmt: "%(message)s".into() }
+        Formatter {
+            _fmt: "%(message)s".into(),
+        }
     }
 }
 
@@ -79,7 +81,9 @@ impl Formatter {
 
 impl Format for Formatter {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) {
-        let s = self._fmt.replace("%(levelname)s", &record.level.to_string())
+        let s = self
+            ._fmt
+            .replace("%(levelname)s", &record.level.to_string())
             .replace("%(name)s", record.name)
             .replace("%(message)s", record.message);
         out.extend_from_slice(s.as_bytes());

@@ -1,0 +1,179 @@
+//! The `tracing-handlers emit` contract of DESIGN.md, run against the real binary.
+//!
+//! Without `--config` the system default applies; until the syslog handler lands it writes
+//! `%(asctime)s %(levelname)s %(name)s: %(message)s` lines to stderr, which these tests read.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tracing-handlers"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+/// The `LEVEL name: message` part of each stderr line (after the 24-byte asctime).
+fn records(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("tracing-handlers:"))
+        .map(|l| {
+            // "YYYY-MM-DD HH:MM:SS,mmm " is 24 bytes.
+            assert!(
+                l.len() > 24 && l.as_bytes()[4] == b'-',
+                "not a record line: {l:?}"
+            );
+            l[24..].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn defaults_are_root_info_one_message() {
+    let out = run(&["emit"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "stdout is for handlers' output only");
+    assert_eq!(records(&out), vec!["INFO root: message 0"]);
+}
+
+#[test]
+fn target_level_message_and_count() {
+    let out = run(&[
+        "emit",
+        "--target",
+        "portal::api",
+        "--level",
+        "warn",
+        "--message",
+        "m{i}",
+        "--count",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        records(&out),
+        vec![
+            "WARNING portal.api: m0",
+            "WARNING portal.api: m1",
+            "WARNING portal.api: m2"
+        ]
+    );
+}
+
+#[test]
+fn numeric_and_any_case_levels() {
+    let out = run(&["emit", "--level", "25", "--message", "x"]);
+    assert_eq!(records(&out), vec!["Level 25 root: x"]);
+    let out = run(&["emit", "--level", "Critical", "--message", "x"]);
+    assert_eq!(records(&out), vec!["CRITICAL root: x"]);
+    let out = run(&["emit", "--level", "fatal", "--message", "x"]);
+    assert_eq!(records(&out), vec!["CRITICAL root: x"]);
+    let out = run(&["emit", "--level", "TRACE", "--message", "x"]);
+    assert_eq!(records(&out), vec!["TRACE root: x"]);
+}
+
+#[test]
+fn threads_index_their_events() {
+    let out = run(&[
+        "emit",
+        "--threads",
+        "3",
+        "--count",
+        "4",
+        "--message",
+        "t{t} i{i}",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let mut got = records(&out);
+    got.sort();
+    let mut want: Vec<String> = (0..3)
+        .flat_map(|t| (0..4).map(move |i| format!("INFO root: t{t} i{i}")))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn rate_paces_each_thread() {
+    let start = std::time::Instant::now();
+    let out = run(&["emit", "--count", "5", "--rate", "20"]);
+    assert_eq!(out.status.code(), Some(0));
+    // 5 events at 20/s: the last is due 200 ms after the first (no upper bound: noisy machines).
+    assert!(start.elapsed() >= std::time::Duration::from_millis(200));
+    assert_eq!(records(&out).len(), 5);
+}
+
+#[test]
+fn events_from_stdin_in_order() {
+    let mut child = bin()
+        .args(["emit", "--events", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"ERROR\tportal.db\tboom\nwarning\tportal::api\ttabs\tkept\n10\troot\tdebug text\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        records(&out),
+        vec![
+            "ERROR portal.db: boom",
+            "WARNING portal.api: tabs\tkept",
+            "DEBUG root: debug text"
+        ]
+    );
+}
+
+#[test]
+fn events_file_with_a_bad_line_reports_it_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.tsv");
+    std::fs::write(
+        &path,
+        "INFO\troot\tone\nnot a record\nLOUD\troot\tbad level\nINFO\troot\ttwo\n",
+    )
+    .unwrap();
+    let out = run(&["emit", "--events", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(records(&out), vec!["INFO root: one", "INFO root: two"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(":2: expected LEVEL<TAB>LOGGER<TAB>MESSAGE"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(":3: Unknown level: 'LOUD'"), "{stderr}");
+}
+
+#[test]
+fn an_unreadable_events_file_is_a_runtime_failure() {
+    let out = run(&["emit", "--events", "/nonexistent/events.tsv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/events.tsv"));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [
+        &["emit", "--level", "loud"][..],
+        &["emit", "--count", "x"],
+        &["emit", "--threads", "0"],
+        &["emit", "--events", "-", "--count", "2"],
+        &["emit", "--events", "-", "--target", "a"],
+        &["emit", "--watch"],
+        &["frobnicate"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

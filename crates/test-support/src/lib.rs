@@ -1,0 +1,94 @@
+//! Helpers shared by the tests of the workspace.
+//!
+//! Tests that need a real peer (python3, rsyslogd, logrotate, wine) call [`require`]: when the
+//! program is missing the test says so visibly and skips, except under CI (`CI` set), where a
+//! missing peer is a failure.
+
+use std::process::Command;
+
+/// Whether `program` can be run (`program --version` succeeds).
+pub fn available(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Returns `true` when `program` is available. Otherwise prints a visible `SKIP:` line and
+/// returns `false`, or panics when the `CI` environment variable is set (CI must run every
+/// test).
+///
+/// # Panics
+///
+/// Under CI, when the program is missing.
+#[allow(clippy::print_stderr)]
+pub fn require(program: &str, test: &str) -> bool {
+    if available(program) {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: required peer `{program}` is missing (CI must not skip)");
+    }
+    eprintln!("SKIP: {test}: `{program}` is not installed");
+    false
+}
+
+/// Runs `python3 -c script` with `stdin` and returns its stdout, panicking with its stderr
+/// on failure.
+///
+/// # Panics
+///
+/// When python3 cannot run or exits non-zero.
+pub fn python(script: &str, stdin: &[u8], env: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write to python3");
+    let out = child.wait_with_output().expect("python3 finishes");
+    assert!(
+        out.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The environment variable a re-executed test binary sees to know which child role to play.
+pub const CHILD_ROLE: &str = "TRACING_HANDLERS_TEST_CHILD";
+
+/// Re-runs the current test binary as a child, running only `test` (an exact test name) with
+/// [`CHILD_ROLE`] set to `role`, and returns its output.
+///
+/// # Panics
+///
+/// When the binary cannot be started.
+pub fn rerun_as_child(test: &str, role: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let exe = std::env::current_exe().expect("current test binary");
+    let mut cmd = Command::new(exe);
+    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ROLE, role);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("child test process runs")
+}
+
+/// The role this process plays when re-executed by [`rerun_as_child`].
+pub fn child_role() -> Option<String> {
+    std::env::var(CHILD_ROLE).ok()
+}

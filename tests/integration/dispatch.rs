@@ -293,3 +293,37 @@ fn run_with_timeout(f: impl FnOnce() + Send + 'static) {
     rx.recv_timeout(Duration::from_secs(20))
         .expect("finished without deadlocking");
 }
+
+#[test]
+fn the_panic_hook_logs_the_panic_at_critical() {
+    if support::child_role().as_deref() == Some("panic-hook") {
+        let seen = seen();
+        let _guard = Builder::new()
+            .handler("h", Level::NOTSET, Recorder::new("h", &seen))
+            .root(Logger::new().level(Level::WARNING).handler("h"))
+            .with_panic_hook()
+            .try_init()
+            .unwrap();
+        let result = std::thread::Builder::new()
+            .name("worker".into())
+            .spawn(|| panic!("disk on fire"))
+            .unwrap()
+            .join();
+        assert!(result.is_err());
+        let got = seen.lock().clone();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (_, level, logger, message) = &got[0];
+        assert_eq!(*level, Level::CRITICAL);
+        assert_eq!(logger, "panic");
+        assert!(
+            message.starts_with("thread 'worker' panicked at "),
+            "{message}"
+        );
+        assert!(message.ends_with(": disk on fire"), "{message}");
+        return;
+    }
+    expect_child_success(
+        "dispatch::the_panic_hook_logs_the_panic_at_critical",
+        "panic-hook",
+    );
+}

@@ -150,7 +150,8 @@ struct CachedRoute {
 struct State {
     set: HandlerSet,
     needs_spans: bool,
-    by_callsite: RwLock<FastMap<Identifier, Arc<CachedRoute>>>,
+    /// Per callsite: the route and whether the callsite is a `critical!` one.
+    by_callsite: RwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
     by_name: RwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
 }
 
@@ -181,13 +182,19 @@ impl State {
             .clone()
     }
 
-    fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> Arc<CachedRoute> {
+    /// The route of a callsite and whether it is a `critical!` callsite (decided once).
+    fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> (Arc<CachedRoute>, bool) {
         let id = meta.callsite();
         if let Some(r) = self.by_callsite.read().get(&id) {
             return r.clone();
         }
         let route = self.route_for_name(meta.target());
-        self.by_callsite.write().entry(id).or_insert(route).clone()
+        let critical = meta.fields().field(CRITICAL_FIELD).is_some();
+        self.by_callsite
+            .write()
+            .entry(id)
+            .or_insert((route, critical))
+            .clone()
     }
 }
 
@@ -513,21 +520,21 @@ impl Dispatch {
         let normalized = event.normalized_metadata();
         let is_log = normalized.is_some();
         let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        let level = if meta.fields().field(CRITICAL_FIELD).is_some() {
+        let state = self.shared.state.load();
+        let (route, critical) = if is_log {
+            (state.route_for_name(meta.target()), false)
+        } else {
+            state.route_for_callsite(event.metadata())
+        };
+        let level = if critical {
             Level::CRITICAL
         } else {
             Level::from(*meta.level())
         };
-        if level.number() <= self.shared.disabled_up_to.load(Ordering::Relaxed) {
-            return;
-        }
-        let state = self.shared.state.load();
-        let route = if is_log {
-            state.route_for_name(meta.target())
-        } else {
-            state.route_for_callsite(event.metadata())
-        };
-        if route.route.disabled || level < route.route.effective_level {
+        if route.route.disabled
+            || level < route.route.effective_level
+            || level.number() <= self.shared.disabled_up_to.load(Ordering::Relaxed)
+        {
             return;
         }
         let created = SystemTime::now();

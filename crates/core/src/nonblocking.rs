@@ -34,6 +34,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +56,16 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The name of the worker thread.
 pub const WORKER_THREAD_NAME: &str = "tracing-handlers-writer";
+
+thread_local! {
+    /// Set on worker threads: a record logged from inside the worker (by an inner sink or a
+    /// reporter that logs) must never wait for the worker itself.
+    static ON_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+fn on_worker() -> bool {
+    ON_WORKER.try_with(Cell::get).unwrap_or(false)
+}
 
 /// What a producer does when the queue is full.
 ///
@@ -255,6 +266,7 @@ impl<S: Sink> Shared<S> {
 
     /// The worker thread's loop.
     fn run(&self) {
+        let _ = ON_WORKER.try_with(|w| w.set(true));
         let _exit = ExitGuard { shared: self };
         let mut batch = Queue::default();
         let mut st = self.state.lock();
@@ -504,7 +516,7 @@ impl<S: Sink> NonBlocking<S> {
         let sh = &*self.shared;
         let mut st = sh.state.lock();
         let target = st.enqueued;
-        while st.accepting && st.completed < target {
+        while st.accepting && st.completed < target && !on_worker() {
             sh.work.notify_one();
             sh.progress.wait(&mut st);
         }
@@ -529,7 +541,7 @@ impl<S: Sink> Sink for NonBlocking<S> {
                 drop(st);
                 return sh.inner.write_record(record, level);
             }
-            if st.stopping {
+            if st.stopping && !on_worker() {
                 // Draining for shutdown: wait until the worker is done, then write directly
                 // (keeps this thread's order and lets the drain finish).
                 sh.progress.wait(&mut st);
@@ -556,6 +568,11 @@ impl<S: Sink> Sink for NonBlocking<S> {
                 sh.dropped.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
+            if on_worker() {
+                // Waiting for room would wait for this very thread: write directly.
+                drop(st);
+                return sh.inner.write_record(record, level);
+            }
             sh.room.wait(&mut st);
         }
     }
@@ -563,7 +580,7 @@ impl<S: Sink> Sink for NonBlocking<S> {
     fn flush(&self) -> io::Result<()> {
         let sh = &*self.shared;
         let mut st = sh.state.lock();
-        if st.accepting {
+        if st.accepting && !on_worker() {
             st.flush_requested += 1;
             let ticket = st.flush_requested;
             sh.work.notify_one();

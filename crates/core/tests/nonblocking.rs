@@ -272,7 +272,10 @@ fn a_passed_shutdown_deadline_reports_what_was_not_written() {
     let sink = NonBlocking::new(inner.clone()).unwrap();
     sink.write_record(b"first\n", Level::INFO).unwrap();
     // Let the worker take "first" and sit in its slow write.
-    std::thread::sleep(Duration::from_millis(50));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while inner.batches.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     for i in 0..10 {
         sink.write_record(format!("r{i}\n").as_bytes(), Level::INFO)
             .unwrap();
@@ -330,4 +333,76 @@ fn line_style_and_describe_come_from_the_inner_sink() {
     let sink = NonBlocking::new(MemorySink::new()).unwrap();
     assert_eq!(sink.describe(), "memory");
     assert_eq!(sink.line_style(Level::ERROR), None);
+}
+
+/// An inner sink that logs back into the queue in front of it while the worker writes.
+#[derive(Default)]
+struct Reentrant {
+    memory: MemorySink,
+    callback: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Reentrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reentrant")
+    }
+}
+
+impl Sink for Reentrant {
+    fn write_record(&self, record: &[u8], level: Level) -> io::Result<()> {
+        self.memory.write_record(record, level)
+    }
+
+    fn write_batch(&self, batch: &[u8], _ends: &[usize]) -> io::Result<()> {
+        self.memory.write_record(batch, Level::NOTSET)?;
+        if let Some(callback) = self.callback.get() {
+            callback();
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "reentrant".to_owned()
+    }
+}
+
+#[test]
+fn logging_from_the_worker_thread_never_waits_for_itself() {
+    let _g = serial();
+    let inner = Arc::new(Reentrant::default());
+    let sink = Arc::new(
+        NonBlockingOptions::new()
+            .with_capacity_bytes(16)
+            .with_policy(OverflowPolicy::Block)
+            .build(inner.clone())
+            .unwrap(),
+    );
+    let weak = Arc::downgrade(&sink);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let _ = inner.callback.set(Box::new(move || {
+        // Only the first few batches log back, or this would never end.
+        if counter.fetch_add(1, Ordering::Relaxed) < 3 {
+            if let Some(sink) = weak.upgrade() {
+                // Fills the queue past its capacity, then flushes: both would wait for
+                // the worker, which is this thread.
+                for _ in 0..3 {
+                    sink.write_record(b"from the worker\n", Level::ERROR)
+                        .unwrap();
+                }
+                sink.flush().unwrap();
+            }
+        }
+    }));
+    sink.write_record(b"start\n", Level::INFO).unwrap();
+    // Each batch with a callback queues one more record: wait for the chain to end.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while calls.load(Ordering::Relaxed) < 4 && Instant::now() < deadline {
+        sink.flush().unwrap();
+    }
+    sink.flush().unwrap();
+    let lines = inner.memory.text();
+    assert!(lines.starts_with("start\n"), "{lines:?}");
+    assert_eq!(lines.matches("from the worker").count(), 9, "{lines:?}");
+    assert_eq!(sink.dropped(), 0);
 }

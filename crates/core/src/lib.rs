@@ -9,6 +9,8 @@
 //! - [`Record`]: the record handlers receive (Python's `LogRecord` attributes);
 //! - [`format`]: Python's `%`, `{` and `$` format styles and a JSON formatter;
 //! - [`Handler`] and [`Sink`]: what receives records and formatted bytes;
+//! - [`nonblocking`]: [`NonBlocking`], a sink that queues records and writes them in batches
+//!   from a worker thread;
 //! - [`report`]: the one place runtime failures go;
 //!
 //! Most applications use the `tracing-handlers` facade and its builder rather than this
@@ -26,12 +28,14 @@ mod tree;
 pub mod dispatch;
 pub mod format;
 pub mod handler;
+pub mod nonblocking;
 pub mod report;
 pub mod shutdown;
 
 pub use format::{Format, FormatError, Formatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
+pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use record::{
     current_thread, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
     ThreadIdentity, Value,

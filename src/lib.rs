@@ -41,6 +41,7 @@ pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 pub use system::{system_default, SYSTEM_FORMAT};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::report;
+pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::{
     critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level, MemorySink,
     NameFilter, Record, Sink, Style,
@@ -52,7 +53,11 @@ pub use tracing_handlers_core as core;
 /// Python's StreamHandler (feature `stream`).
 #[cfg(feature = "stream")]
 pub use tracing_handlers_stream as stream;
+#[cfg(feature = "stream")]
+pub use tracing_handlers_stream::{ColorMode, StreamSink};
 
 /// Python's FileHandler (feature `file`).
 #[cfg(feature = "file")]
 pub use tracing_handlers_file as file;
+#[cfg(feature = "file")]
+pub use tracing_handlers_file::{FileError, FileSink, OpenMode};

@@ -168,7 +168,9 @@ impl FromStr for Level {
             .chain(ALIASES.iter())
             .find(|(_, n)| n.eq_ignore_ascii_case(trimmed))
             .map(|(l, _)| *l)
-            .ok_or_else(|| ParseLevelError { input: s.to_owned() })
+            .ok_or_else(|| ParseLevelError {
+                input: s.to_owned(),
+            })
     }
 }
 

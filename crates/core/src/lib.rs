@@ -27,14 +27,16 @@ pub mod format;
 pub mod handler;
 pub mod report;
 
-pub use format::{Format, FormatError, Formatter, Style};
+pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
 pub use record::{
     current_thread, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
     ThreadIdentity, Value,
 };
-pub use tree::{is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT};
+pub use tree::{
+    is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT,
+};
 
 #[doc(hidden)]
 pub use tracing as __tracing;

@@ -122,8 +122,7 @@ impl<'a> Record<'a> {
 
     /// `pathname`'s last component (`filename`).
     pub fn filename(&self) -> Option<&'a str> {
-        self.file
-            .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
+        self.file.map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
     }
 
     /// `filename` without its extension (`module`).
@@ -185,9 +184,10 @@ pub fn current_thread() -> ThreadIdentity {
             ThreadIdentity { id: os_thread_id(), name }
         };
     }
-    IDENTITY
-        .try_with(|t| *t)
-        .unwrap_or(ThreadIdentity { id: os_thread_id(), name: "<exiting>" })
+    IDENTITY.try_with(|t| *t).unwrap_or(ThreadIdentity {
+        id: os_thread_id(),
+        name: "<exiting>",
+    })
 }
 
 #[cfg(unix)]

@@ -67,7 +67,11 @@ impl fmt::Display for Report<'_> {
                 self.message
             ),
             ReportKind::Dropped { records } => {
-                write!(f, "{}: {} records dropped: {}", self.source, records, self.message)
+                write!(
+                    f,
+                    "{}: {} records dropped: {}",
+                    self.source, records, self.message
+                )
             }
             _ => write!(f, "{}: {}", self.source, self.message),
         }

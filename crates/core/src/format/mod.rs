@@ -275,8 +275,16 @@ impl Formatter {
     /// # Errors
     ///
     /// Invalid format syntax, with Python's message (see the [module docs](self) for what
-    /// we reject beyond Python's construction-time validation).
+    /// we reject beyond Python's construction-time validation). An empty `fmt` is the
+    /// style's default (`%(message)s`, `{message}`, `${message}`), as in Python.
     pub fn new(fmt: &str, style: Style) -> Result<Self, FormatError> {
+        // Python: `fmt or style.default_format`.
+        let fmt = match (fmt, style) {
+            ("", Style::Percent) => "%(message)s",
+            ("", Style::Brace) => "{message}",
+            ("", Style::Dollar) => "${message}",
+            (fmt, _) => fmt,
+        };
         let segments = match style {
             Style::Percent => percent::parse(fmt)?,
             Style::Brace => brace::parse(fmt)?,

@@ -82,7 +82,10 @@ pub(crate) fn write_general(
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    if -4 <= exp && i64::from(exp) < p as i64 {
+    // Python's `format_float_short`: with `add_dot0` (no type, a precision), exponent
+    // notation starts one digit earlier.
+    let limit = if add_dot0 { p as i64 - 1 } else { p as i64 };
+    if -4 <= exp && i64::from(exp) < limit {
         out.truncate(start);
         let digits = (p as i64 - 1 - i64::from(exp)).max(0) as usize;
         let _ = write!(out, "{x:.digits$}");

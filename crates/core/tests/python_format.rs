@@ -4,6 +4,8 @@
 //! process, which prints Python's output for each case; ours must be identical. Without
 //! `python3` the test prints `SKIP:` and passes, unless `CI` is set.
 
+#![allow(clippy::print_stdout)] // the SKIP line and mismatch details are the point
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -91,7 +93,7 @@ fn records() -> Vec<Rec> {
                 ("neg", X::I(-1234567)),
                 ("big", X::F(1e16)),
                 ("tiny", X::F(1.5e-5)),
-                ("pi", X::F(-3.14159)),
+                ("pi", X::F(-3.25)),
             ],
         },
         Rec {

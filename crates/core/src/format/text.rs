@@ -124,7 +124,7 @@ fn escape_char(out: &mut Vec<u8>, c: char, quote: u8, ascii: bool) {
             out.push(b'\\');
             out.push(quote);
         }
-        c if is_printable(c) && !(ascii && !c.is_ascii()) => {
+        c if (c.is_ascii() || !ascii) && is_printable(c) => {
             let mut buf = [0u8; 4];
             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }

@@ -475,3 +475,41 @@ impl Format for Formatter {
         self.needs_spans
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FieldSet, Level};
+
+    #[test]
+    fn spans_make_needs_spans_true() {
+        assert!(Formatter::percent("%(spans)s %(message)s")
+            .unwrap()
+            .needs_spans());
+        assert!(Formatter::new("{spans}", Style::Brace)
+            .unwrap()
+            .needs_spans());
+        assert!(!Formatter::default().needs_spans());
+    }
+
+    #[test]
+    fn fields_and_target_extensions() {
+        let mut fields = FieldSet::new();
+        fields.push_str("user", "bob");
+        fields.push_f64("ratio", 7.0);
+        fields.push_bool("ok", false);
+        let mut record = Record::new(Level::INFO, "portal.api", "m\nx", &fields);
+        record.target = "portal::api";
+        let f = Formatter::percent("%(target)s [%(fields)s] %(message)s").unwrap();
+        let mut out = Vec::new();
+        f.format(&record, &mut out);
+        assert_eq!(out, b"portal::api [user=bob ratio=7.0 ok=False] m\nx");
+        let empty = FieldSet::new();
+        let record = Record::new(Level::from_number(25), "a", "m", &empty);
+        out.clear();
+        Formatter::percent("[%(fields)s] %(levelname)s %(spans)s|")
+            .unwrap()
+            .format(&record, &mut out);
+        assert_eq!(out, b"[] Level 25 |");
+    }
+}

@@ -445,7 +445,11 @@ fn python(input: &str) -> Option<Vec<String>> {
             if std::env::var_os("CI").is_some() {
                 panic!("python3 is required in CI: {e}");
             }
-            println!("SKIP: python3 not available ({e}); CPython comparison not run");
+            // Straight to the process's stderr, so the harness does not capture it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP: python3 not available ({e}); CPython comparison not run"
+            );
             return None;
         }
     };

@@ -52,7 +52,7 @@
 //!
 //! - A record lacking a named field is still written, with `-` in the field's place (Python
 //!   loses the record); the first time, per field of the format, the missing name is
-//!   reported through [`report`](crate::report::report).
+//!   reported through [`crate::report::report`].
 //! - A conversion the value's type rejects at format time (`%(message)d`, `{name:x}`) is
 //!   applied to the value's `str()` instead of losing the record.
 //! - What Python only rejects when a record is formatted (`%(message)s %q`, `{0}`,

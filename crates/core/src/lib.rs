@@ -32,7 +32,7 @@ pub mod nonblocking;
 pub mod report;
 pub mod shutdown;
 
-pub use format::{Format, FormatError, Formatter, Style};
+pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
 pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};

@@ -25,7 +25,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let guard = Builder::new()
         .handler("file", Level::NOTSET, file)
         .handler("console", Level::WARNING, console)
-        .root(Logger::new().level(Level::INFO).handler("file").handler("console"))
+        .root(
+            Logger::new()
+                .level(Level::INFO)
+                .handler("file")
+                .handler("console"),
+        )
         .try_init()?;
     let levels = guard.handle();
 

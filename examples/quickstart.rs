@@ -7,14 +7,14 @@
 //! cargo run --example quickstart
 //! ```
 
-use tracing_handlers::{
-    critical, Builder, FileSink, Formatter, Level, Logger, StreamSink,
-};
+use tracing_handlers::{critical, Builder, FileSink, Formatter, Level, Logger, StreamSink};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let console = StreamSink::stderr()
         .into_handler()
-        .with_formatter(Formatter::percent("%(asctime)s %(levelname)-8s %(name)s: %(message)s")?);
+        .with_formatter(Formatter::percent(
+            "%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+        )?);
     let file = FileSink::builder("logs/quickstart.log")
         .build_handler()?
         .with_formatter(Formatter::percent(
@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .handler("console", Level::INFO, console)
         .handler("file", Level::DEBUG, file)
         .root(Logger::new().level(Level::INFO).handler("console"))
-        .logger("quickstart", Logger::new().level(Level::DEBUG).handler("file"))
+        .logger(
+            "quickstart",
+            Logger::new().level(Level::DEBUG).handler("file"),
+        )
         .with_panic_hook()
         .try_init()?;
 

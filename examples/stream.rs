@@ -10,7 +10,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stdout = StreamSink::stdout()
         .with_colors(ColorMode::Auto)
         .into_handler()
-        .with_formatter(Formatter::new("{levelname:<8} {name}: {message}", tracing_handlers::Style::Brace)?);
+        .with_formatter(Formatter::new(
+            "{levelname:<8} {name}: {message}",
+            tracing_handlers::Style::Brace,
+        )?);
     let _guard = Builder::new()
         .handler("stdout", Level::NOTSET, stdout)
         .root(Logger::new().level(Level::TRACE).handler("stdout"))

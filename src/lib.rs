@@ -27,7 +27,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
-//! | `file` | yes | [`file`]: Python's FileHandler |
+//! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //!
 //! # Supported Rust versions
@@ -40,8 +40,8 @@ mod system;
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 pub use system::{system_default, SYSTEM_FORMAT};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
-pub use tracing_handlers_core::report;
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
+pub use tracing_handlers_core::report;
 pub use tracing_handlers_core::{
     critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level, MemorySink,
     NameFilter, Record, Sink, Style,

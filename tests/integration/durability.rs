@@ -15,7 +15,9 @@ fn child(path: &Path, non_blocking: bool) -> ! {
     let formatter = Formatter::percent("%(threadName)s %(message)s").unwrap();
     let builder = FileSink::builder(path);
     let builder = if non_blocking {
-        let handler = builder.build_non_blocking(NonBlockingOptions::new()).unwrap();
+        let handler = builder
+            .build_non_blocking(NonBlockingOptions::new())
+            .unwrap();
         Builder::new().handler("file", Level::NOTSET, handler.with_formatter(formatter))
     } else {
         let handler = builder.build_handler().unwrap();
@@ -57,8 +59,14 @@ fn check(path: &Path) {
         else {
             panic!("torn line {lines}: {line:?}");
         };
-        assert!(thread.starts_with('w') && index.len() == 6 && pad.len() == 80, "torn: {line:?}");
-        assert!(seen.insert((thread.to_owned(), index.to_owned())), "duplicate: {line:?}");
+        assert!(
+            thread.starts_with('w') && index.len() == 6 && pad.len() == 80,
+            "torn: {line:?}"
+        );
+        assert!(
+            seen.insert((thread.to_owned(), index.to_owned())),
+            "duplicate: {line:?}"
+        );
     }
     assert_eq!(lines, THREADS * PER_THREAD);
     assert_eq!(seen.len(), THREADS * PER_THREAD);
@@ -69,7 +77,10 @@ fn run(role: &str, test: &str) {
     let path = dir.path().join("logs/app.log");
     if let Some(r) = support::child_role() {
         if r == role {
-            child(Path::new(&std::env::var("TH_LOG_PATH").unwrap()), role == "nonblocking");
+            child(
+                Path::new(&std::env::var("TH_LOG_PATH").unwrap()),
+                role == "nonblocking",
+            );
         }
         return;
     }
@@ -84,7 +95,10 @@ fn run(role: &str, test: &str) {
 
 #[test]
 fn four_threads_direct_all_lines_on_disk_after_process_exit() {
-    run("direct", "durability::four_threads_direct_all_lines_on_disk_after_process_exit");
+    run(
+        "direct",
+        "durability::four_threads_direct_all_lines_on_disk_after_process_exit",
+    );
 }
 
 #[test]

@@ -1,0 +1,1 @@
+//! Building a validated [`Config`](crate::Config) into a handler set (being written).

@@ -12,6 +12,7 @@
 //!
 //! The minimum supported Rust version is 1.85.
 
+mod args;
 pub mod build;
 mod dict;
 mod error;

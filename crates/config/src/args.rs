@@ -97,7 +97,10 @@ impl<'a> BoundArgs<'a> {
 
     /// The raw value of parameter `name`, if given.
     pub(crate) fn get(&self, name: &str) -> Option<&'a Located<PyValue>> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// Whether parameter `name` was given (and is not `None`).

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use tracing_handlers_core::dispatch::{HandlerEntry, HandlerSet};
 use tracing_handlers_core::nonblocking::{NonBlockingOptions, OverflowPolicy};
-use tracing_handlers_core::{Format, FormatHandler, Formatter, Handler, JsonFormatter, Level, Record, Sink};
+use tracing_handlers_core::{
+    Format, FormatHandler, Formatter, Handler, JsonFormatter, Level, Record, Sink,
+};
 use tracing_handlers_file::{FileSink, OpenMode};
 use tracing_handlers_stream::{ColorMode, StreamSink};
 
@@ -85,7 +87,12 @@ trait PlannedHandler: fmt::Debug + Send + Sync {
 }
 
 /// Options every formatting handler takes beyond Python's (keyword-only).
-const QUEUE_OPTIONS: &[&str] = &["non_blocking", "queue_capacity_bytes", "overflow", "terminator"];
+const QUEUE_OPTIONS: &[&str] = &[
+    "non_blocking",
+    "queue_capacity_bytes",
+    "overflow",
+    "terminator",
+];
 
 #[derive(Debug, Clone)]
 struct Writing {
@@ -120,12 +127,20 @@ impl Writing {
 
     fn describe(&self) -> String {
         match &self.queue {
-            Some(q) => format!(", non-blocking ({} bytes, {:?})", q.capacity_bytes(), q.policy()),
+            Some(q) => format!(
+                ", non-blocking ({} bytes, {:?})",
+                q.capacity_bytes(),
+                q.policy()
+            ),
             None => String::new(),
         }
     }
 
-    fn handler<S: Sink>(&self, sink: S, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+    fn handler<S: Sink>(
+        &self,
+        sink: S,
+        formatter: Box<dyn Format>,
+    ) -> Result<Arc<dyn Handler>, String> {
         fn finish<T: Sink>(h: FormatHandler<T>, w: &Writing) -> Arc<dyn Handler> {
             match &w.terminator {
                 Some(t) => Arc::new(h.with_terminator(t.clone())),
@@ -138,9 +153,15 @@ impl Writing {
                     .clone()
                     .build(sink)
                     .map_err(|e| format!("cannot start the writer thread: {e}"))?;
-                finish(FormatHandler::new(queued).with_boxed_formatter(formatter), self)
+                finish(
+                    FormatHandler::new(queued).with_boxed_formatter(formatter),
+                    self,
+                )
             }
-            None => finish(FormatHandler::new(sink).with_boxed_formatter(formatter), self),
+            None => finish(
+                FormatHandler::new(sink).with_boxed_formatter(formatter),
+                self,
+            ),
         })
     }
 }
@@ -174,8 +195,13 @@ impl PlannedHandler for StreamPlan {
     }
 
     fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
-        let sink = if self.stdout { StreamSink::stdout() } else { StreamSink::stderr() };
-        self.writing.handler(sink.with_colors(self.colors), formatter)
+        let sink = if self.stdout {
+            StreamSink::stdout()
+        } else {
+            StreamSink::stderr()
+        };
+        self.writing
+            .handler(sink.with_colors(self.colors), formatter)
     }
 }
 
@@ -188,7 +214,12 @@ fn plan_stream(args: &mut BoundArgs<'_>) -> StreamPlan {
             false
         }
     };
-    let colors = match args.str("colors").as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let colors = match args
+        .str("colors")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("auto") => ColorMode::Auto,
         Some("always") => ColorMode::Always,
         Some("never") => ColorMode::Never,
@@ -197,7 +228,11 @@ fn plan_stream(args: &mut BoundArgs<'_>) -> StreamPlan {
             ColorMode::Auto
         }
     };
-    StreamPlan { stdout, colors, writing: Writing::read(args) }
+    StreamPlan {
+        stdout,
+        colors,
+        writing: Writing::read(args),
+    }
 }
 
 #[derive(Debug)]
@@ -214,9 +249,15 @@ impl PlannedHandler for FilePlan {
         format!(
             "FileHandler {} ({}{}{}{})",
             self.path.display(),
-            if self.mode == OpenMode::Truncate { "truncate" } else { "append" },
+            if self.mode == OpenMode::Truncate {
+                "truncate"
+            } else {
+                "append"
+            },
             if self.delay { ", delay" } else { "" },
-            self.file_mode.map(|m| format!(", mode {m:#o}")).unwrap_or_default(),
+            self.file_mode
+                .map(|m| format!(", mode {m:#o}"))
+                .unwrap_or_default(),
             self.writing.describe()
         )
     }
@@ -265,7 +306,13 @@ fn plan_file(args: &mut BoundArgs<'_>) -> Option<FilePlan> {
         }
     });
     let writing = Writing::read(args);
-    Some(FilePlan { path: PathBuf::from(filename?), mode, delay, file_mode, writing })
+    Some(FilePlan {
+        path: PathBuf::from(filename?),
+        mode,
+        delay,
+        file_mode,
+        writing,
+    })
 }
 
 #[derive(Debug)]
@@ -348,13 +395,20 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
     let mut args;
     match class {
         HandlerClass::Stream => {
-            let extra: Vec<&'static str> = ["colors"].iter().chain(QUEUE_OPTIONS).copied().collect();
+            let extra: Vec<&'static str> =
+                ["colors"].iter().chain(QUEUE_OPTIONS).copied().collect();
             args = BoundArgs::bind(path, def, &["stream"], &extra);
             planned = Some(Box::new(plan_stream(&mut args)));
         }
         HandlerClass::File => {
-            let extra: Vec<&'static str> = ["file_mode"].iter().chain(QUEUE_OPTIONS).copied().collect();
-            args = BoundArgs::bind(path, def, &["filename", "mode", "encoding", "delay", "errors"], &extra);
+            let extra: Vec<&'static str> =
+                ["file_mode"].iter().chain(QUEUE_OPTIONS).copied().collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &["filename", "mode", "encoding", "delay", "errors"],
+                &extra,
+            );
             planned = plan_file(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
         }
         HandlerClass::Null => {
@@ -423,10 +477,15 @@ impl Plan {
                 .formatter
                 .as_ref()
                 .and_then(|name| self.formatters.iter().find(|(n, _)| n == name))
-                .map_or_else(|| Box::new(Formatter::default()) as Box<dyn Format>, |(_, f)| f.instance());
+                .map_or_else(
+                    || Box::new(Formatter::default()) as Box<dyn Format>,
+                    |(_, f)| f.instance(),
+                );
             match entry.handler.open(formatter) {
                 Ok(handler) => {
-                    set.add_handler(HandlerEntry::new(entry.name.clone(), handler).with_level(entry.level));
+                    set.add_handler(
+                        HandlerEntry::new(entry.name.clone(), handler).with_level(entry.level),
+                    );
                 }
                 Err(msg) => errors.push(
                     ConfigError::new(&self.path, entry.location.clone(), msg)
@@ -443,7 +502,13 @@ impl Plan {
             return Err(errors);
         }
         let index = |name: &str| set.handler_index(name);
-        let root_handlers: Vec<usize> = self.config.root.handlers.iter().filter_map(|h| index(&h.value)).collect();
+        let root_handlers: Vec<usize> = self
+            .config
+            .root
+            .handlers
+            .iter()
+            .filter_map(|h| index(&h.value))
+            .collect();
         let mut tree = tracing_handlers_core::LoggerTree::new();
         let root = tree.root_mut();
         if let Some(level) = self.config.root.level {
@@ -451,7 +516,11 @@ impl Plan {
         }
         root.handlers = root_handlers;
         for logger in &self.config.loggers {
-            let handlers: Vec<usize> = logger.handlers.iter().filter_map(|h| index(&h.value)).collect();
+            let handlers: Vec<usize> = logger
+                .handlers
+                .iter()
+                .filter_map(|h| index(&h.value))
+                .collect();
             let cfg = tree.logger_mut(&logger.name);
             cfg.level = logger.level.unwrap_or(Level::NOTSET);
             cfg.propagate = logger.propagate;
@@ -467,12 +536,21 @@ impl Plan {
         use std::fmt::Write as _;
         let mut out = String::new();
         let _ = writeln!(out, "loggers:");
-        let level_text = |l: Option<Level>| l.map_or_else(|| "NOTSET".to_owned(), |l| l.to_string());
+        let level_text =
+            |l: Option<Level>| l.map_or_else(|| "NOTSET".to_owned(), |l| l.to_string());
         let root_level = self.config.root.level.unwrap_or(Level::WARNING);
         let names = |hs: &[crate::Located<String>]| {
-            hs.iter().map(|h| h.value.as_str()).collect::<Vec<_>>().join(", ")
+            hs.iter()
+                .map(|h| h.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let _ = writeln!(out, "  root level={} handlers=[{}]", root_level, names(&self.config.root.handlers));
+        let _ = writeln!(
+            out,
+            "  root level={} handlers=[{}]",
+            root_level,
+            names(&self.config.root.handlers)
+        );
         let mut tree = tracing_handlers_core::LoggerTree::new();
         tree.root_mut().level = root_level;
         for l in &self.config.loggers {
@@ -528,8 +606,12 @@ mod tests {
             assert_eq!(resolve_class(c), Ok(HandlerClass::File), "{c}");
         }
         assert!(resolve_class("handlers.StreamHandler").is_err());
-        assert!(resolve_class("RotatingFileHandler").unwrap_err().contains("handlers.RotatingFileHandler"));
-        assert!(resolve_class("handlers.SysLogHandler").unwrap_err().contains("not available"));
+        assert!(resolve_class("RotatingFileHandler")
+            .unwrap_err()
+            .contains("handlers.RotatingFileHandler"));
+        assert!(resolve_class("handlers.SysLogHandler")
+            .unwrap_err()
+            .contains("not available"));
         assert!(resolve_class("os.system").unwrap_err().contains("unknown"));
     }
 }

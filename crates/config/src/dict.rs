@@ -11,33 +11,56 @@ use tracing_handlers_core::{Level, Style};
 use crate::model::{Config, FormatterDef, HandlerDef, Located, LoggerDef, PyValue};
 use crate::{ConfigError, ConfigErrors, Location};
 
+#[cfg(test)]
 pub(crate) fn parse_toml(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+    let (config, errors) = parse_toml_lossy(path, text);
+    finish(config, errors)
+}
+
+#[cfg(test)]
+pub(crate) fn parse_json(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    let (config, errors) = parse_json_lossy(path, text);
+    finish(config, errors)
+}
+
+/// The configuration with the invalid parts left out, and every problem.
+pub(crate) fn parse_toml_lossy(path: &Path, text: &str) -> (Option<Config>, ConfigErrors) {
+    let parsed: Result<toml::Table, ConfigErrors> = text.parse().map_err(|e: toml::de::Error| {
         let location = match e.span() {
             Some(span) => Location::Line(line_of(text, span.start)),
             None => Location::File,
         };
-        ConfigError::new(path, location, format!("invalid TOML: {}", e.message()))
-    })?;
+        ConfigError::new(path, location, format!("invalid TOML: {}", e.message())).into()
+    });
+    let table = match parsed {
+        Ok(t) => t,
+        Err(e) => return (None, e),
+    };
     let mut errors = ConfigErrors::default();
     let value = toml_to_json(path, "", toml::Value::Table(table), &mut errors);
     let config = from_tree(path, &value, &mut errors);
-    finish(config, errors)
+    (config, errors)
 }
 
-pub(crate) fn parse_json(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        ConfigError::new(
-            path,
-            Location::Line(e.line() as u32),
-            format!("invalid JSON: {e}"),
-        )
-    })?;
+/// The configuration with the invalid parts left out, and every problem.
+pub(crate) fn parse_json_lossy(path: &Path, text: &str) -> (Option<Config>, ConfigErrors) {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let err = ConfigError::new(
+                path,
+                Location::Line(e.line() as u32),
+                format!("invalid JSON: {e}"),
+            );
+            return (None, err.into());
+        }
+    };
     let mut errors = ConfigErrors::default();
     let config = from_tree(path, &value, &mut errors);
-    finish(config, errors)
+    (config, errors)
 }
 
+#[cfg(test)]
 fn finish(config: Option<Config>, errors: ConfigErrors) -> Result<Config, ConfigErrors> {
     match config {
         Some(c) if errors.is_empty() => Ok(c),
@@ -61,8 +84,12 @@ fn toml_to_json(path: &Path, at: &str, v: toml::Value, errors: &mut ConfigErrors
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => {
             errors.push(
-                ConfigError::new(path, Location::Section(at.to_owned()), "dates are not valid here")
-                    .with_token(d.to_string()),
+                ConfigError::new(
+                    path,
+                    Location::Section(at.to_owned()),
+                    "dates are not valid here",
+                )
+                .with_token(d.to_string()),
             );
             Value::Null
         }
@@ -75,7 +102,11 @@ fn toml_to_json(path: &Path, at: &str, v: toml::Value, errors: &mut ConfigErrors
         toml::Value::Table(t) => Value::Object(
             t.into_iter()
                 .map(|(k, v)| {
-                    let sub = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                    let sub = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
                     let v = toml_to_json(path, &sub, v, errors);
                     (k, v)
                 })
@@ -338,7 +369,11 @@ impl Reader<'_> {
                             let value = self.py_value(&sub, v);
                             def.kwargs.push((
                                 k.clone(),
-                                Located { value, location: Location::Section(sub), text: short(v) },
+                                Located {
+                                    value,
+                                    location: Location::Section(sub),
+                                    text: short(v),
+                                },
                             ));
                         }
                     }
@@ -409,12 +444,20 @@ fn from_tree(path: &Path, tree: &Value, errors: &mut ConfigErrors) -> Option<Con
     }
     if let Some(v) = top.get("incremental") {
         if r.boolean("incremental", v) == Some(true) {
-            r.err("incremental", "incremental configuration is not supported", Some("true".into()));
+            r.err(
+                "incremental",
+                "incremental configuration is not supported",
+                Some("true".into()),
+            );
         }
     }
     if let Some(f) = top.get("filters") {
         if matches!(f, Value::Object(o) if !o.is_empty()) {
-            r.err("filters", "filters are not supported (use logger names and levels)", None);
+            r.err(
+                "filters",
+                "filters are not supported (use logger names and levels)",
+                None,
+            );
         }
     }
     let disable_existing_loggers = match top.get("disable_existing_loggers") {
@@ -460,7 +503,11 @@ fn from_tree(path: &Path, tree: &Value, errors: &mut ConfigErrors) -> Option<Con
         if let Some(m) = r.table("loggers", v) {
             for (name, def) in m {
                 if name == "root" || name.is_empty() {
-                    r.err(&format!("loggers.{name}"), "configure the root logger under 'root'", Some(name.clone()));
+                    r.err(
+                        &format!("loggers.{name}"),
+                        "configure the root logger under 'root'",
+                        Some(name.clone()),
+                    );
                     continue;
                 }
                 loggers.extend(r.logger(&format!("loggers.{name}"), name, def));
@@ -482,7 +529,11 @@ fn from_tree(path: &Path, tree: &Value, errors: &mut ConfigErrors) -> Option<Con
     for h in &handlers {
         if let Some(f) = &h.formatter {
             if !formatters.iter().any(|d| d.name == f.value) {
-                r.err(&format!("handlers.{}.formatter", h.name), "unknown formatter", Some(f.value.clone()));
+                r.err(
+                    &format!("handlers.{}.formatter", h.name),
+                    "unknown formatter",
+                    Some(f.value.clone()),
+                );
             }
         }
     }
@@ -553,7 +604,10 @@ handlers = ["console"]
         assert!(!a.loggers[0].propagate);
         assert_eq!(a.root.level, Some(Level::WARNING));
         // Same model apart from locations.
-        assert_eq!(format!("{:?}", a.handlers[0].kwargs[0].1.value), format!("{:?}", b.handlers[0].kwargs[0].1.value));
+        assert_eq!(
+            format!("{:?}", a.handlers[0].kwargs[0].1.value),
+            format!("{:?}", b.handlers[0].kwargs[0].1.value)
+        );
         assert_eq!(a.loggers[0].level, b.loggers[0].level);
     }
 
@@ -592,7 +646,15 @@ handlers = ["console"]
             "f.json",
         )
         .join("\n");
-        assert!(errs.contains("handlers.h.(): factories '()' are not supported"), "{errs}");
-        assert!(errs.contains("only ext://sys.stdout and ext://sys.stderr are supported: 'ext://os.environ'"), "{errs}");
+        assert!(
+            errs.contains("handlers.h.(): factories '()' are not supported"),
+            "{errs}"
+        );
+        assert!(
+            errs.contains(
+                "only ext://sys.stdout and ext://sys.stderr are supported: 'ext://os.environ'"
+            ),
+            "{errs}"
+        );
     }
 }

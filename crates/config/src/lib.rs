@@ -20,6 +20,7 @@ mod fileconfig;
 mod ini;
 mod model;
 mod pyexpr;
+pub mod reload;
 
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use model::{Config, FormatterDef, HandlerDef, Located, LoggerDef, PyValue};
@@ -60,9 +61,8 @@ impl ConfigFormat {
 ///
 /// Every problem found, each naming the file, the line or section, and the token.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        ConfigError::new(path, Location::File, format!("cannot read: {e}"))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
     parse(path, &bytes)
 }
 
@@ -73,24 +73,62 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
 ///
 /// Every problem found.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigErrors> {
+    match parse_lossy(path, bytes) {
+        (Some(config), errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Reads, validates and plans the file at `path` (everything `check` does: no handler is
+/// opened), collecting the problems of every stage at once.
+///
+/// # Errors
+///
+/// Every problem found, in file order where lines are known.
+pub fn check(path: &Path) -> Result<build::Plan, ConfigErrors> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
+    let (config, mut errors) = parse_lossy(path, &bytes);
+    let Some(config) = config else {
+        return Err(errors);
+    };
+    match build::plan(&config, path) {
+        Ok(plan) if errors.is_empty() => Ok(plan),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.0.extend(more.0);
+            Err(errors)
+        }
+    }
+}
+
+/// The configuration with its invalid parts left out (when anything is left), and every
+/// problem found.
+pub fn parse_lossy(path: &Path, bytes: &[u8]) -> (Option<Config>, ConfigErrors) {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ConfigError::new(path, Location::File, "is an empty file").into());
+        return (
+            None,
+            ConfigError::new(path, Location::File, "is an empty file").into(),
+        );
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            return Err(ConfigError::new(
-                path,
-                Location::Line(line as u32),
-                "is not valid UTF-8",
-            )
-            .into());
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            let e = ConfigError::new(path, Location::Line(line as u32), "is not valid UTF-8");
+            return (None, e.into());
         }
     };
     match ConfigFormat::of(path) {
-        ConfigFormat::Ini => fileconfig::parse(path, text),
-        ConfigFormat::Toml => dict::parse_toml(path, text),
-        ConfigFormat::Json => dict::parse_json(path, text),
+        ConfigFormat::Ini => match fileconfig::parse(path, text) {
+            Ok(config) => (Some(config), ConfigErrors::default()),
+            Err(errors) => (None, errors),
+        },
+        ConfigFormat::Toml => dict::parse_toml_lossy(path, text),
+        ConfigFormat::Json => dict::parse_json_lossy(path, text),
     }
 }

@@ -178,7 +178,9 @@ impl FileSink {
         if self.closed.load(Ordering::Acquire) {
             return Ok(());
         }
-        let file = self.open_file().map_err(|e| e.into_file_error(&self.path))?;
+        let file = self
+            .open_file()
+            .map_err(|e| e.into_file_error(&self.path))?;
         self.file.store(Some(Arc::new(file)));
         Ok(())
     }

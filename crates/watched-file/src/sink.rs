@@ -357,3 +357,151 @@ impl<'a> MakeWriter<'a> for WatchedFileSink {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn no_stat_within_the_interval_then_a_reopen_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::builder(&path)
+            .with_check_interval(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        sink.write_record(b"a\n", Level::INFO).unwrap();
+        std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+        // Within the interval: still the renamed file (bounded staleness).
+        sink.write_record(b"b\n", Level::INFO).unwrap();
+        assert!(!path.exists());
+        std::thread::sleep(Duration::from_millis(220));
+        sink.write_record(b"c\n", Level::INFO).unwrap();
+        assert_eq!(read(&path), "c\n");
+        assert_eq!(read(&dir.path().join("app.log.1")), "a\nb\n");
+        assert_eq!(sink.reopens(), 1);
+    }
+
+    #[test]
+    fn marked_reopen_happens_at_the_next_record_whatever_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::builder(&path)
+            .with_check_interval(Duration::from_secs(3600))
+            .build()
+            .unwrap();
+        let handle = sink.reopen_handle();
+        sink.write_record(b"a\n", Level::INFO).unwrap();
+        std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+        assert!(handle.reopen());
+        assert!(!path.exists(), "marking does not open");
+        sink.write_record(b"b\n", Level::INFO).unwrap();
+        assert_eq!(read(&path), "b\n");
+        // The same file at the path: a requested reopen still reopens.
+        assert!(handle.reopen());
+        sink.write_record(b"c\n", Level::INFO).unwrap();
+        assert_eq!(read(&path), "b\nc\n");
+        assert_eq!(sink.reopens(), 2);
+        // Checks are then back to one per (long) interval.
+        std::fs::rename(&path, dir.path().join("app.log.2")).unwrap();
+        sink.write_record(b"d\n", Level::INFO).unwrap();
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn delayed_sink_reopen_now_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::builder(&path)
+            .with_delay(true)
+            .build()
+            .unwrap();
+        sink.reopen_handle().reopen_now().unwrap();
+        assert!(!path.exists());
+        assert!(!sink.is_open());
+        sink.write_record(b"a\n", Level::INFO).unwrap();
+        assert_eq!(read(&path), "a\n");
+        assert_eq!(sink.reopens(), 0);
+    }
+
+    /// Python reopens with the original mode: `'w'` empties whatever is at the path.
+    #[test]
+    fn truncate_mode_empties_the_new_file_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "old\n").unwrap();
+        let sink = WatchedFileSink::builder(&path)
+            .with_open_mode(OpenMode::Truncate)
+            .with_check_interval(Duration::ZERO)
+            .build()
+            .unwrap();
+        assert_eq!(read(&path), "");
+        sink.write_record(b"a\n", Level::INFO).unwrap();
+        std::fs::write(dir.path().join("tmp"), "ext\n").unwrap();
+        std::fs::rename(dir.path().join("tmp"), &path).unwrap();
+        sink.write_record(b"b\n", Level::INFO).unwrap();
+        assert_eq!(read(&path), "b\n");
+    }
+
+    #[test]
+    fn clones_share_the_file_and_the_watch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::builder(&path)
+            .with_check_interval(Duration::ZERO)
+            .build()
+            .unwrap();
+        let clone = sink.clone();
+        std::fs::remove_file(&path).unwrap();
+        (&clone).write_all(b"a\n").unwrap();
+        (&sink).write_all(b"b\n").unwrap();
+        assert_eq!(read(&path), "a\nb\n");
+        assert_eq!(sink.reopens(), 1);
+        let handle = sink.reopen_handle();
+        drop(sink);
+        assert!(handle.is_alive());
+        drop(clone);
+        assert!(!handle.is_alive());
+        assert!(!handle.reopen());
+        handle.reopen_now().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_get_the_file_mode_after_a_rotation_too() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::builder(&path)
+            .with_file_mode(0o600)
+            .with_check_interval(Duration::ZERO)
+            .build()
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        sink.write_record(b"a\n", Level::INFO).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn fmt_layer_writes_through_make_writer() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let sink = WatchedFileSink::new(&path).unwrap();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(sink)
+                .without_time()
+                .with_ansi(false)
+                .with_target(false)
+                .with_level(false),
+        );
+        tracing::subscriber::with_default(subscriber, || tracing::info!("through fmt"));
+        assert_eq!(read(&path), "through fmt\n");
+    }
+}

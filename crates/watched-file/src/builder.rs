@@ -155,7 +155,8 @@ impl WatchedFileSinkBuilder {
 
     /// Builds a handler in non-blocking mode: records are queued and written in batches by a
     /// worker thread (see [`NonBlocking`]); the worker checks the path as a direct writer
-    /// does, once per batch at most.
+    /// does, once per batch at most. The [`ReopenHandle`](crate::ReopenHandle) is reached
+    /// with `handler.sink().inner().reopen_handle()`.
     ///
     /// ```
     /// use tracing_handlers_core::nonblocking::NonBlockingOptions;
@@ -166,9 +167,12 @@ impl WatchedFileSinkBuilder {
     /// let handler = WatchedFileSink::builder(dir.path().join("app.log"))
     ///     .build_non_blocking(NonBlockingOptions::new())?;
     /// let fields = FieldSet::new();
+    /// // The reopen handle for a SIGHUP handler, through the queue.
+    /// let reopen = handler.sink().inner().reopen_handle();
     /// handler.handle(&Record::new(Level::INFO, "portal", "queued", &fields));
     /// handler.flush();
     /// assert_eq!(std::fs::read_to_string(dir.path().join("app.log"))?, "queued\n");
+    /// assert!(reopen.reopen());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///

@@ -28,6 +28,7 @@
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
+//! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -70,6 +71,12 @@ pub use tracing_handlers_stream::{ColorMode, StreamSink};
 pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
+
+/// Python's WatchedFileHandler (feature `watched-file`).
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file as watched_file;
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

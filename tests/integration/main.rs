@@ -6,6 +6,7 @@
 //! Tests that need global state (the global subscriber, the `log` facade, process exit)
 //! re-run this binary as a child process (`tracing_handlers_test_support::rerun_as_child`).
 
+mod config_handlers;
 mod dispatch;
 mod durability;
 mod levels;

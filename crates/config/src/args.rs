@@ -179,6 +179,24 @@ impl<'a> BoundArgs<'a> {
         }
     }
 
+    /// An optional non-negative number of seconds (int or float).
+    pub(crate) fn seconds(&mut self, name: &str) -> Option<std::time::Duration> {
+        let v = self.get(name)?;
+        let secs = match &v.value {
+            PyValue::Float(x) => *x,
+            PyValue::Int(i) => *i as f64,
+            PyValue::None => return None,
+            _ => f64::NAN,
+        };
+        match std::time::Duration::try_from_secs_f64(secs) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.invalid(v, "a non-negative number of seconds");
+                None
+            }
+        }
+    }
+
     /// The problems found so far; empty means every read succeeded.
     pub(crate) fn finish(self) -> Result<(), ConfigErrors> {
         if self.errors.is_empty() {

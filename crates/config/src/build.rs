@@ -33,11 +33,12 @@ pub enum HandlerClass {
     File,
     /// `NullHandler`: does nothing.
     Null,
+    /// `handlers.WatchedFileHandler`.
+    WatchedFile,
 }
 
 /// Python's handler classes that this build does not provide yet.
 const NOT_YET: &[&str] = &[
-    "WatchedFileHandler",
     "RotatingFileHandler",
     "TimedRotatingFileHandler",
     "SocketHandler",
@@ -68,6 +69,10 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "StreamHandler" if in_logging => Ok(HandlerClass::Stream),
         "FileHandler" if in_logging => Ok(HandlerClass::File),
         "NullHandler" if in_logging => Ok(HandlerClass::Null),
+        "WatchedFileHandler" if in_handlers => Ok(HandlerClass::WatchedFile),
+        "WatchedFileHandler" => {
+            Err("unknown handler class (Python needs handlers.WatchedFileHandler)".to_owned())
+        }
         n if NOT_YET.contains(&n) && in_handlers => {
             Err("handler class is not available in this build yet".to_owned())
         }
@@ -316,6 +321,40 @@ fn plan_file(args: &mut BoundArgs<'_>) -> Option<FilePlan> {
 }
 
 #[derive(Debug)]
+struct WatchedFilePlan {
+    file: FilePlan,
+    check_interval: Option<Duration>,
+}
+
+impl PlannedHandler for WatchedFilePlan {
+    fn describe(&self) -> String {
+        let interval = self
+            .check_interval
+            .unwrap_or(tracing_handlers_watched_file::DEFAULT_CHECK_INTERVAL);
+        format!(
+            "Watched{}, checked every {} ms",
+            self.file.describe(),
+            interval.as_millis()
+        )
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let f = &self.file;
+        let mut builder = tracing_handlers_watched_file::WatchedFileSink::builder(&f.path)
+            .with_open_mode(f.mode)
+            .with_delay(f.delay);
+        if let Some(m) = f.file_mode {
+            builder = builder.with_file_mode(m);
+        }
+        if let Some(i) = self.check_interval {
+            builder = builder.with_check_interval(i);
+        }
+        let sink = builder.build().map_err(|e| e.to_string())?;
+        f.writing.handler(sink, formatter)
+    }
+}
+
+#[derive(Debug)]
 struct NullPlan;
 
 /// Python's `NullHandler`: does nothing.
@@ -410,6 +449,26 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
                 &extra,
             );
             planned = plan_file(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::WatchedFile => {
+            let extra: Vec<&'static str> = ["file_mode", "check_interval"]
+                .iter()
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &["filename", "mode", "encoding", "delay", "errors"],
+                &extra,
+            );
+            let check_interval = args.seconds("check_interval");
+            planned = plan_file(&mut args).map(|file| {
+                Box::new(WatchedFilePlan {
+                    file,
+                    check_interval,
+                }) as Box<dyn PlannedHandler>
+            });
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);

@@ -59,9 +59,8 @@ impl ConfigFormat {
 ///
 /// Every problem found, each naming the file, the line or section, and the token.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        ConfigError::new(path, Location::File, format!("cannot read: {e}"))
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
     parse(path, &bytes)
 }
 
@@ -78,13 +77,14 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigErrors> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-            return Err(ConfigError::new(
-                path,
-                Location::Line(line as u32),
-                "is not valid UTF-8",
-            )
-            .into());
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            return Err(
+                ConfigError::new(path, Location::Line(line as u32), "is not valid UTF-8").into(),
+            );
         }
     };
     match ConfigFormat::of(path) {

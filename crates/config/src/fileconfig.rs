@@ -74,10 +74,7 @@ impl Reader<'_> {
         if !section.is_empty() {
             e = e.in_section(section);
         }
-        if !token.is_empty() {
-            e = e.with_token(token);
-        }
-        self.errors.push(e);
+        self.errors.push(e.with_token(token));
     }
 
     /// An interpolated value; `Err` when interpolation failed (already reported).
@@ -105,9 +102,9 @@ impl Reader<'_> {
         }
     }
 
-    /// Whether `name` exists; if not, reports it (at `line`, or at a differently-cased
-    /// section's header).
-    fn require_section(&mut self, name: &str, line: Option<u32>, why: &str) -> bool {
+    /// Whether `name` exists; if not, reports it (at `line` naming `token`, or at a
+    /// differently-cased section's header naming that).
+    fn require_section(&mut self, name: &str, line: Option<u32>, why: &str, token: &str) -> bool {
         if self.ini.section(name).is_some() {
             return true;
         }
@@ -124,7 +121,7 @@ impl Reader<'_> {
                 format!("section names are case-sensitive: fileConfig looks for [{name}]{why}"),
                 &found,
             ),
-            None => self.error(line, "", format!("missing section [{name}]{why}"), name),
+            None => self.error(line, "", format!("missing section [{name}]{why}"), token),
         }
         false
     }
@@ -132,7 +129,7 @@ impl Reader<'_> {
     /// The `keys` list of `section`, stripped, without duplicates.
     fn keys(&mut self, section: &str) -> Option<Vec<Key>> {
         let why = " (fileConfig requires [loggers], [handlers] and [formatters])";
-        if !self.require_section(section, None, why) {
+        if !self.require_section(section, None, why, section) {
             return None;
         }
         let value = self.require(section, "keys", " (a comma-separated list, may be empty)")?;
@@ -233,7 +230,7 @@ impl Reader<'_> {
     fn formatter(&mut self, key: &Key) -> Option<FormatterDef> {
         let section = format!("formatter_{}", key.name);
         let why = format!(" for '{}' listed in [formatters] keys", key.name);
-        if !self.require_section(&section, Some(key.line), &why) {
+        if !self.require_section(&section, Some(key.line), &why, &key.name) {
             return None;
         }
         let line = self.ini.section(&section).map_or(0, |s| s.line);
@@ -321,7 +318,7 @@ impl Reader<'_> {
     fn handler(&mut self, key: &Key, formatters: Option<&[&str]>) -> Option<HandlerDef> {
         let section = format!("handler_{}", key.name);
         let why = format!(" for '{}' listed in [handlers] keys", key.name);
-        if !self.require_section(&section, Some(key.line), &why) {
+        if !self.require_section(&section, Some(key.line), &why, &key.name) {
             return None;
         }
         let line = self.ini.section(&section).map_or(0, |s| s.line);
@@ -397,7 +394,7 @@ impl Reader<'_> {
                                     "kwargs: keywords must be strings, not {}",
                                     other.type_name()
                                 ),
-                                &format!("{other:?}"),
+                                &py_repr(&other),
                             );
                             ok = false;
                         }
@@ -499,7 +496,7 @@ impl Reader<'_> {
 
     fn root_logger(&mut self, handlers: Option<&[&str]>) -> Option<LoggerDef> {
         let section = "logger_root";
-        if !self.require_section(section, None, " (the root logger is required)") {
+        if !self.require_section(section, None, " (the root logger is required)", section) {
             return None;
         }
         let line = self.ini.section(section).map_or(0, |s| s.line);
@@ -517,7 +514,7 @@ impl Reader<'_> {
     fn logger(&mut self, key: &Key, handlers: Option<&[&str]>) -> Option<LoggerDef> {
         let section = format!("logger_{}", key.name);
         let why = format!(" for '{}' listed in [loggers] keys", key.name);
-        if !self.require_section(&section, Some(key.line), &why) {
+        if !self.require_section(&section, Some(key.line), &why, &key.name) {
             return None;
         }
         let line = self.ini.section(&section).map_or(0, |s| s.line);
@@ -571,6 +568,30 @@ fn located(v: &Value, value: PyValue, (start, end): (usize, usize)) -> Located<P
         value,
         location: Location::Line(line),
         text: v.text.get(start..end).unwrap_or_default().to_owned(),
+    }
+}
+
+/// Python's `repr` of a literal, for messages.
+fn py_repr(v: &PyValue) -> String {
+    let join = |items: &[PyValue]| items.iter().map(py_repr).collect::<Vec<_>>().join(", ");
+    match v {
+        PyValue::None => "None".into(),
+        PyValue::Bool(b) => (if *b { "True" } else { "False" }).into(),
+        PyValue::Int(i) => i.to_string(),
+        PyValue::Float(f) => format!("{f:?}"),
+        PyValue::Str(s) => format!("{s:?}"),
+        PyValue::Tuple(items) if items.len() == 1 => format!("({},)", join(items)),
+        PyValue::Tuple(items) => format!("({})", join(items)),
+        PyValue::List(items) => format!("[{}]", join(items)),
+        PyValue::Dict(entries) => {
+            let e: Vec<_> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", py_repr(k), py_repr(v)))
+                .collect();
+            format!("{{{}}}", e.join(", "))
+        }
+        PyValue::Stdout => "sys.stdout".into(),
+        PyValue::Stderr => "sys.stderr".into(),
     }
 }
 

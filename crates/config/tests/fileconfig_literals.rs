@@ -175,9 +175,10 @@ fn accepted_literals_and_names_match_python() {
         value("args", "'host', handlers.SYSLOG_UDP_PORT"),
         value("args", "[sys.stderr]"),
         value("args", "(\nsys.stdout,\n)"),
-        value(
-            "args",
-            "('app.log', 'a', 1_000, 3)\nkwargs={'encoding': 'utf-8', 'delay': True}",
+        format!(
+            "{}\n{}",
+            value("args", "('app.log', 'a', 1_000, 3)"),
+            value("kwargs", "{'encoding': 'utf-8', 'delay': True}")
         ),
     ]);
     let text = conf(&bodies);

@@ -34,8 +34,9 @@ use crate::{
 /// The formatter class our JSON formatter answers to.
 const JSON_FORMATTER_CLASS: &str = "tracing_handlers.JsonFormatter";
 
-/// Reads a `logging.conf` into the model, or returns every problem found.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
+/// Reads a `logging.conf` into the model with its invalid parts left out, and every problem
+/// found, in file order.
+pub(crate) fn parse_lossy(path: &Path, text: &str) -> (Config, ConfigErrors) {
     let (ini, errors) = ini::parse(path, text);
     let mut reader = Reader {
         path,
@@ -43,16 +44,9 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
         errors,
     };
     let config = reader.config();
-    let mut errors = reader.errors;
-    if errors.is_empty() {
-        return Ok(config);
-    }
-    errors.sort_by_key(|e| match e.location {
-        Location::File => 0,
-        Location::Line(n) => u64::from(n) + 1,
-        Location::Section(_) => u64::MAX,
-    });
-    Err(ConfigErrors(errors))
+    let mut errors = ConfigErrors(reader.errors);
+    errors.sort();
+    (config, errors)
 }
 
 struct Reader<'a> {

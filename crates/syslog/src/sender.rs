@@ -6,8 +6,9 @@
 //! writes it in chunks, and keeps it while the peer is away, so at most twice the capacity is
 //! held. When the queue is full the overflow policy decides. After each write the thread asks
 //! the kernel how many bytes the peer has not acknowledged yet; when a connection fails, the
-//! messages in that unacknowledged tail are counted (and reported) as possibly lost, and the
-//! messages not yet written go out on the next connection.
+//! messages in that unacknowledged tail, and those acknowledged less than a second before
+//! (they may still have been unread in the daemon's socket buffer), are counted and reported
+//! as possibly lost, and the messages not yet written go out on the next connection.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -248,39 +249,44 @@ impl Drop for Sender {
     }
 }
 
+/// How long after the peer acknowledged a message it may still be unread by the daemon
+/// (sitting in its socket buffer): a connection failing within this time may have lost it.
+const READ_GRACE: Duration = Duration::from_secs(1);
+
 /// The thread's view of one connection's delivery: (socket bytes written after the chunk,
-/// messages in the chunk), oldest first, trimmed to what the peer has not acknowledged.
+/// messages in the chunk, when), oldest first, trimmed to what the peer has not
+/// acknowledged or acknowledged less than [`READ_GRACE`] ago.
 #[derive(Debug, Default)]
 struct Unacked {
-    chunks: VecDeque<(u64, u64)>,
+    chunks: VecDeque<(u64, u64, Instant)>,
 }
 
 impl Unacked {
     fn wrote(&mut self, conn: &Conn, messages: u64) {
-        self.chunks.push_back((conn.socket_written(), messages));
+        self.chunks
+            .push_back((conn.socket_written(), messages, Instant::now()));
         self.trim(conn);
     }
 
     fn trim(&mut self, conn: &Conn) {
-        match conn.unacknowledged() {
-            Some(outq) => {
-                let acked_to = conn.socket_written().saturating_sub(outq);
-                // A chunk whose last byte was acknowledged has arrived at the peer.
-                while self.chunks.front().is_some_and(|&(end, _)| end <= acked_to) {
-                    self.chunks.pop_front();
-                }
-            }
-            None => {
-                // No way to know: keep only the latest chunk as "possibly lost".
-                while self.chunks.len() > 1 {
-                    self.chunks.pop_front();
-                }
-            }
+        let now = Instant::now();
+        let acked_to = match conn.unacknowledged() {
+            Some(outq) => conn.socket_written().saturating_sub(outq),
+            // No way to know: treat what is older than the grace as arrived.
+            None => conn.socket_written(),
+        };
+        // A chunk whose last byte was acknowledged a while ago has been read by the peer.
+        while self
+            .chunks
+            .front()
+            .is_some_and(|&(end, _, at)| end <= acked_to && now.duration_since(at) >= READ_GRACE)
+        {
+            self.chunks.pop_front();
         }
     }
 
     fn take(&mut self) -> u64 {
-        self.chunks.drain(..).map(|(_, n)| n).sum()
+        self.chunks.drain(..).map(|(_, n, _)| n).sum()
     }
 }
 
@@ -395,7 +401,9 @@ impl Shared {
                         let n = (whole - next) as u64;
                         if n > 0 {
                             self.counters.sent.fetch_add(n, Ordering::Relaxed);
-                            unacked.chunks.push_back((c.socket_written(), n));
+                            unacked
+                                .chunks
+                                .push_back((c.socket_written(), n, Instant::now()));
                             self.completed(n);
                         }
                         next = whole;

@@ -28,6 +28,7 @@
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
+//! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //!
 //! # Supported Rust versions
@@ -38,7 +39,9 @@ mod builder;
 mod system;
 
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
-pub use system::{system_default, SYSTEM_FORMAT};
+pub use system::{
+    system_default, system_default_at, SYSTEM_FORMAT, SYSTEM_SYSLOG_FORMAT, SYSTEM_SYSLOG_SOCKET,
+};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;
@@ -61,6 +64,15 @@ pub use tracing_handlers_stream::{ColorMode, StreamSink};
 pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
+
+/// Python's SysLogHandler (feature `syslog`).
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog as syslog;
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog::{
+    Facility, Framing, MessageFormat, SeverityMapping, SockType, SyslogBuilder, SyslogError,
+    SyslogHandler, SyslogStats, TlsOptions,
+};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

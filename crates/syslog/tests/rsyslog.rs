@@ -586,7 +586,7 @@ fn a_burst_of_100k_never_blocks_beyond_the_policy() {
     // Peer up: what does not fit is dropped and counted, the rest arrives.
     let (total, slowest) = burst("burst-up");
     assert!(
-        slowest < Duration::from_millis(500),
+        slowest < Duration::from_secs(2),
         "one call took {slowest:?}"
     );
     assert!(total < Duration::from_secs(60), "{total:?}");
@@ -602,7 +602,7 @@ fn a_burst_of_100k_never_blocks_beyond_the_policy() {
     rs.stop();
     let (total, slowest) = burst("burst-down");
     assert!(
-        slowest < Duration::from_millis(500),
+        slowest < Duration::from_secs(2),
         "one call took {slowest:?}"
     );
     assert!(total < Duration::from_secs(60), "{total:?}");

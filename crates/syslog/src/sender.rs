@@ -237,7 +237,7 @@ impl Sender {
         sh.drops.report_pending();
     }
 
-    /// Whether the thread currently holds a connection.
+    /// How reports name the peer (`syslog tcp 127.0.0.1:514`).
     pub(crate) fn describe(&self) -> String {
         self.shared.target.describe()
     }

@@ -29,6 +29,7 @@
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
+//! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -44,11 +45,13 @@ mod system;
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 #[cfg(feature = "config")]
 pub use configure::{configure, ConfigSource, Configure, InitError, CONFIG_ENV};
-pub use system::{system_default, SYSTEM_FORMAT};
 
 /// Configuration files: `logging.conf`, TOML and JSON (feature `config`).
 #[cfg(feature = "config")]
 pub use tracing_handlers_config as config;
+pub use system::{
+    system_default, system_default_at, SYSTEM_FORMAT, SYSTEM_SYSLOG_FORMAT, SYSTEM_SYSLOG_SOCKET,
+};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;
@@ -77,6 +80,14 @@ pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 pub use tracing_handlers_watched_file as watched_file;
 #[cfg(feature = "watched-file")]
 pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
+/// Python's SysLogHandler (feature `syslog`).
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog as syslog;
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog::{
+    Facility, Framing, MessageFormat, SeverityMapping, SockType, SyslogBuilder, SyslogError,
+    SyslogHandler, SyslogStats, TlsOptions,
+};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -46,12 +46,12 @@ pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 #[cfg(feature = "config")]
 pub use configure::{configure, ConfigSource, Configure, InitError, CONFIG_ENV};
 
-/// Configuration files: `logging.conf`, TOML and JSON (feature `config`).
-#[cfg(feature = "config")]
-pub use tracing_handlers_config as config;
 pub use system::{
     system_default, system_default_at, SYSTEM_FORMAT, SYSTEM_SYSLOG_FORMAT, SYSTEM_SYSLOG_SOCKET,
 };
+/// Configuration files: `logging.conf`, TOML and JSON (feature `config`).
+#[cfg(feature = "config")]
+pub use tracing_handlers_config as config;
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;
@@ -75,11 +75,6 @@ pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 
-/// Python's WatchedFileHandler (feature `watched-file`).
-#[cfg(feature = "watched-file")]
-pub use tracing_handlers_watched_file as watched_file;
-#[cfg(feature = "watched-file")]
-pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
 /// Python's SysLogHandler (feature `syslog`).
 #[cfg(feature = "syslog")]
 pub use tracing_handlers_syslog as syslog;
@@ -88,6 +83,11 @@ pub use tracing_handlers_syslog::{
     Facility, Framing, MessageFormat, SeverityMapping, SockType, SyslogBuilder, SyslogError,
     SyslogHandler, SyslogStats, TlsOptions,
 };
+/// Python's WatchedFileHandler (feature `watched-file`).
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file as watched_file;
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

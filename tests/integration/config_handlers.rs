@@ -37,3 +37,171 @@ handlers = ["w"]
     );
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "after\n");
 }
+
+/// Runs `conf` (a logging.conf with `{ADDRESS}` in it) in CPython and here, logging the same
+/// records, and returns the datagrams each side sent to `receive`.
+fn syslog_datagrams(
+    conf: &str,
+    address: &str,
+    receive: &dyn Fn() -> Vec<Vec<u8>>,
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logging.conf");
+    std::fs::write(&path, conf.replace("{ADDRESS}", address)).unwrap();
+    let script = format!(
+        "import logging, logging.config\n\
+         logging.config.fileConfig({path:?})\n\
+         logging.getLogger('portal.api').warning('disk low')\n\
+         logging.getLogger('portal.api').critical('h\u{e9}llo \u{20ac}')\n\
+         logging.getLogger('x').info('info line')\n\
+         logging.shutdown()\n",
+        path = path.to_str().unwrap()
+    );
+    tracing_handlers_test_support::python(&script, b"", &[]);
+    let python = receive();
+    let guard = Builder::from_config_file(&path)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::warn!(target: "portal::api", "disk low");
+    tracing_handlers::critical!(target: "portal::api", "héllo €");
+    tracing::info!(target: "x", "info line");
+    drop(guard);
+    (python, receive())
+}
+
+const SYSLOG_CONF: &str = "[loggers]
+keys=root
+
+[handlers]
+keys=syslog
+
+[formatters]
+keys=f
+
+[logger_root]
+level=INFO
+handlers=syslog
+
+[handler_syslog]
+class=handlers.SysLogHandler
+args=({ADDRESS}, handlers.SysLogHandler.LOG_LOCAL3)
+formatter=f
+
+[formatter_f]
+format=portal: %(levelname)s %(name)s %(message)s
+";
+
+#[test]
+fn a_syslog_handler_from_logging_conf_sends_cpythons_bytes_over_udp() {
+    if !tracing_handlers_test_support::require(
+        "python3",
+        "a_syslog_handler_from_logging_conf_sends_cpythons_bytes_over_udp",
+    ) {
+        return;
+    }
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let receive = || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = socket.recv(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+        got
+    };
+    let (python, ours) = syslog_datagrams(SYSLOG_CONF, &format!("('127.0.0.1', {port})"), &receive);
+    assert_eq!(python.len(), 3, "CPython sent three datagrams");
+    assert_eq!(ours, python);
+    assert!(python[1].starts_with(b"<154>portal: CRITICAL")); // local3 (19) * 8 + crit (2)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_syslog_handler_from_logging_conf_sends_cpythons_bytes_on_a_unix_socket() {
+    if !tracing_handlers_test_support::require(
+        "python3",
+        "a_syslog_handler_from_logging_conf_sends_cpythons_bytes_on_a_unix_socket",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("log.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let receive = || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = socket.recv(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+        got
+    };
+    let address = format!("'{}'", sock_path.display());
+    let (python, ours) = syslog_datagrams(SYSLOG_CONF, &address, &receive);
+    assert_eq!(python.len(), 3);
+    assert_eq!(ours, python);
+}
+
+#[test]
+fn a_syslog_handler_from_toml_takes_every_option() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(2000)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[formatters.f]
+format = "%(message)s"
+[handlers.syslog]
+class = "logging.handlers.SysLogHandler"
+address = ["127.0.0.1", {port}]
+facility = "local7"
+socktype = 2
+format = "rfc5424"
+app_name = "portal"
+hostname = "web1"
+sd_id = "meta@32473"
+msgid_field = "msgid"
+escaped_newlines = true
+max_message_size = 2048
+utc = true
+formatter = "f"
+[root]
+level = "DEBUG"
+handlers = ["syslog"]
+"#
+        ),
+    )
+    .unwrap();
+    let plan = tracing_handlers::config::check(&config).unwrap();
+    assert!(
+        plan.describe().contains("SysLogHandler 127.0.0.1:"),
+        "{}",
+        plan.describe()
+    );
+    let guard = Builder::from_config_file(&config)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::error!(user = "bob", msgid = "LOGIN", "two\nlines");
+    drop(guard);
+    let mut buf = [0u8; 2048];
+    let n = socket.recv(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    // local7 (23) * 8 + err (3) = 187; RFC 5424 header, structured data, escaped newline.
+    assert!(text.starts_with("<187>1 "), "{text}");
+    assert!(text.contains(" web1 portal "), "{text}");
+    assert!(text.contains(" LOGIN [meta@32473 user=\"bob\"]"), "{text}");
+    assert!(text.ends_with("two\\nlines"), "{text}");
+}

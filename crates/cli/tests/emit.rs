@@ -72,7 +72,11 @@ fn without_any_configuration_the_system_default_applies() {
     assert_eq!(out.status.code(), Some(0));
     if std::path::Path::new("/dev/log").exists() {
         // The record went to the local syslog: nothing on stderr.
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     } else {
         // No syslog socket at startup: stderr stands in.
         assert_eq!(records(&out), vec!["ERROR root: to the system log"]);

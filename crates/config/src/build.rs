@@ -35,6 +35,8 @@ pub enum HandlerClass {
     Null,
     /// `handlers.WatchedFileHandler`.
     WatchedFile,
+    /// `handlers.SysLogHandler`.
+    SysLog,
 }
 
 /// Python's handler classes that this build does not provide yet.
@@ -42,7 +44,6 @@ const NOT_YET: &[&str] = &[
     "RotatingFileHandler",
     "TimedRotatingFileHandler",
     "SocketHandler",
-    "SysLogHandler",
     "NTEventLogHandler",
     "DatagramHandler",
     "SMTPHandler",
@@ -70,6 +71,7 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "FileHandler" if in_logging => Ok(HandlerClass::File),
         "NullHandler" if in_logging => Ok(HandlerClass::Null),
         "WatchedFileHandler" if in_handlers => Ok(HandlerClass::WatchedFile),
+        "SysLogHandler" if in_handlers => Ok(HandlerClass::SysLog),
         "WatchedFileHandler" => {
             Err("unknown handler class (Python needs handlers.WatchedFileHandler)".to_owned())
         }
@@ -355,6 +357,162 @@ impl PlannedHandler for WatchedFilePlan {
 }
 
 #[derive(Debug)]
+struct SyslogPlan {
+    /// Taken by `open` (the builder owns the formatter, so it is used once).
+    builder: parking_lot::Mutex<Option<tracing_handlers_syslog::SyslogBuilder>>,
+    describe: String,
+}
+
+impl PlannedHandler for SyslogPlan {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let builder = self
+            .builder
+            .lock()
+            .take()
+            .ok_or_else(|| "this plan was opened already".to_owned())?;
+        let handler = builder
+            .with_boxed_formatter(formatter)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(handler))
+    }
+}
+
+/// Python's `SysLogHandler(address=('localhost', 514), facility=LOG_USER, socktype=None)` and
+/// our options.
+fn plan_syslog(args: &mut BoundArgs<'_>) -> SyslogPlan {
+    use tracing_handlers_syslog::{
+        Address, Facility, Framing, MessageFormat, SockType, SyslogBuilder, TlsOptions,
+    };
+    let mut b = SyslogBuilder::new();
+    let mut describe = String::from("SysLogHandler");
+    match args.get("address").map(|v| &v.value) {
+        None | Some(PyValue::None) => describe.push_str(" localhost:514"),
+        Some(PyValue::Str(path)) => {
+            describe.push_str(&format!(" {path}"));
+            b = b.with_address(Address::unix(path));
+        }
+        Some(PyValue::Tuple(items) | PyValue::List(items)) => match items.as_slice() {
+            [PyValue::Str(host), PyValue::Int(port)] if u16::try_from(*port).is_ok() => {
+                describe.push_str(&format!(" {host}:{port}"));
+                b = b.with_address(Address::inet(host.clone(), *port as u16));
+            }
+            _ => args.fail("address", "expected (host, port) or a unix socket path"),
+        },
+        Some(_) => args.fail("address", "expected (host, port) or a unix socket path"),
+    }
+    match args.get("facility").map(|v| v.value.clone()) {
+        None | Some(PyValue::None) => {}
+        Some(PyValue::Int(n)) => match u32::try_from(n).ok().map(Facility::from_number) {
+            Some(Ok(f)) => b = b.with_facility(f),
+            _ => args.fail("facility", "unknown facility"),
+        },
+        Some(PyValue::Str(name)) => match name.parse::<Facility>() {
+            Ok(f) => b = b.with_facility(f),
+            Err(_) => args.fail("facility", "unknown facility"),
+        },
+        Some(_) => args.fail("facility", "expected a facility name or number"),
+    }
+    match args.get("socktype").map(|v| &v.value) {
+        None | Some(PyValue::None) => {}
+        Some(PyValue::Int(1)) => b = b.with_socktype(SockType::Stream),
+        Some(PyValue::Int(2)) => b = b.with_socktype(SockType::Dgram),
+        Some(_) => args.fail(
+            "socktype",
+            "expected socket.SOCK_STREAM or socket.SOCK_DGRAM",
+        ),
+    }
+    if let Some(format) = args.str("format") {
+        match format.to_ascii_lowercase().as_str() {
+            "python" => b = b.with_format(MessageFormat::Python),
+            "rfc3164" => b = b.with_format(MessageFormat::Rfc3164),
+            "rfc5424" => b = b.with_format(MessageFormat::Rfc5424),
+            _ => args.fail("format", "expected 'python', 'rfc3164' or 'rfc5424'"),
+        }
+        describe.push_str(&format!(" {format}"));
+    }
+    if let Some(framing) = args.str("framing") {
+        match framing.to_ascii_lowercase().as_str() {
+            "octet_counting" | "octet-counting" => b = b.with_framing(Framing::OctetCounting),
+            "lf" => b = b.with_framing(Framing::Lf),
+            "nul" => b = b.with_framing(Framing::Nul),
+            _ => args.fail("framing", "expected 'octet_counting', 'lf' or 'nul'"),
+        }
+    }
+    if let Some(v) = args.bool("append_nul") {
+        b = b.with_append_nul(v);
+    }
+    if let Some(v) = args.str("ident") {
+        b = b.with_ident(v);
+    }
+    if let Some(v) = args.str("app_name") {
+        b = b.with_app_name(v);
+    }
+    if let Some(v) = args.str("hostname") {
+        b = b.with_hostname(v);
+    }
+    if let Some(v) = args.bool("escaped_newlines") {
+        b = b.with_escaped_newlines(v);
+    }
+    if let Some(v) = args.size("max_message_size") {
+        b = b.with_max_message_size(v);
+    }
+    if let Some(v) = args.str("sd_id") {
+        b = b.with_sd_id(v);
+    }
+    if let Some(v) = args.str("msgid_field") {
+        b = b.with_msgid_field(Some(v));
+    }
+    if let Some(v) = args.bool("utc") {
+        b = b.with_utc(v);
+    }
+    if let Some(v) = args.size("queue_capacity_bytes") {
+        b = b.with_capacity_bytes(v);
+    }
+    if let Some(policy) = args.str("overflow") {
+        match parse_policy(&policy) {
+            Some(p) => b = b.with_overflow_policy(p),
+            None => args.fail(
+                "overflow",
+                "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
+            ),
+        }
+    }
+    if let Some(v) = args.seconds("connect_timeout") {
+        b = b.with_connect_timeout(v);
+    }
+    if let Some(v) = args.seconds("flush_timeout") {
+        b = b.with_flush_timeout(v);
+    }
+    if args.bool("tls").unwrap_or(false) || args.has("ca_file") {
+        match args.str("ca_file") {
+            Some(ca) => {
+                let mut tls = TlsOptions::new(ca);
+                match (args.str("cert_file"), args.str("key_file")) {
+                    (Some(c), Some(k)) => tls = tls.with_client_auth(c, k),
+                    (None, None) => {}
+                    _ => args.fail("cert_file", "cert_file and key_file go together"),
+                }
+                if let Some(name) = args.str("server_name") {
+                    tls = tls.with_server_name(name);
+                }
+                b = b.with_tls(tls);
+                describe.push_str(" tls");
+            }
+            None => args.fail("tls", "TLS needs ca_file"),
+        }
+    }
+    SyslogPlan {
+        builder: parking_lot::Mutex::new(Some(b)),
+        describe,
+    }
+}
+
+#[derive(Debug)]
 struct NullPlan;
 
 /// Python's `NullHandler`: does nothing.
@@ -469,6 +627,32 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
                     check_interval,
                 }) as Box<dyn PlannedHandler>
             });
+        }
+        HandlerClass::SysLog => {
+            const EXTRA: &[&str] = &[
+                "format",
+                "framing",
+                "append_nul",
+                "ident",
+                "app_name",
+                "hostname",
+                "escaped_newlines",
+                "max_message_size",
+                "sd_id",
+                "msgid_field",
+                "utc",
+                "queue_capacity_bytes",
+                "overflow",
+                "connect_timeout",
+                "flush_timeout",
+                "tls",
+                "ca_file",
+                "cert_file",
+                "key_file",
+                "server_name",
+            ];
+            args = BoundArgs::bind(path, def, &["address", "facility", "socktype"], EXTRA);
+            planned = Some(Box::new(plan_syslog(&mut args)));
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);

@@ -299,7 +299,11 @@ impl<P: Policy> Engine<P> {
     /// # Errors
     ///
     /// Opening failed (only without `delay`).
-    pub fn new(options: EngineOptions, policy: P, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
+    pub fn new(
+        options: EngineOptions,
+        policy: P,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, OpenError> {
         let now = unix_seconds(clock.now());
         let mtime = fs::metadata(&options.path)
             .ok()
@@ -682,9 +686,7 @@ impl<P: Policy> Core<P> {
         match options().open(&self.options.path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.create_dir()?;
-                options()
-                    .open(&self.options.path)
-                    .map_err(OpenError::Open)
+                options().open(&self.options.path).map_err(OpenError::Open)
             }
             other => other.map_err(OpenError::Open),
         }
@@ -728,8 +730,7 @@ impl<P: Policy> Core<P> {
                 match self.policy.roll(base, &info) {
                     Ok(_) => true,
                     Err(e) => {
-                        self.throttle
-                            .failed(&format_args!("rollover failed: {e}"));
+                        self.throttle.failed(&format_args!("rollover failed: {e}"));
                         false
                     }
                 }
@@ -886,10 +887,9 @@ impl<P: Policy> Core<P> {
                 match fs::remove_file(&path) {
                     Ok(()) => total -= len,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => total -= len,
-                    Err(e) => self.throttle.failed(&format_args!(
-                        "cannot delete {}: {e}",
-                        path.display()
-                    )),
+                    Err(e) => self
+                        .throttle
+                        .failed(&format_args!("cannot delete {}: {e}", path.display())),
                 }
             }
         }
@@ -898,7 +898,8 @@ impl<P: Policy> Core<P> {
 
 #[cfg(feature = "gzip")]
 fn gzip(input: &mut File, out: File) -> io::Result<File> {
-    let mut enc = flate2::write::GzEncoder::new(io::BufWriter::new(out), flate2::Compression::default());
+    let mut enc =
+        flate2::write::GzEncoder::new(io::BufWriter::new(out), flate2::Compression::default());
     io::copy(input, &mut enc)?;
     let buf = enc.finish()?;
     buf.into_inner().map_err(|e| e.into_error())

@@ -72,7 +72,10 @@ fn listing(dir: &Path) -> String {
         .collect()
 }
 
-fn ours(case: &Case<'_>, build: impl Fn(RotatingFileSinkBuilder) -> RotatingFileSinkBuilder) -> String {
+fn ours(
+    case: &Case<'_>,
+    build: impl Fn(RotatingFileSinkBuilder) -> RotatingFileSinkBuilder,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     for (n, c) in case.setup {
         fs::write(dir.path().join(n), c).unwrap();
@@ -208,7 +211,11 @@ fn rfh08_gaps_are_not_compacted() {
         "rfh08",
         Case {
             file: "g.log",
-            setup: &[("g.log", "current\n"), ("g.log.2", "two\n"), ("g.log.3", "three\n")],
+            setup: &[
+                ("g.log", "current\n"),
+                ("g.log.2", "two\n"),
+                ("g.log.3", "three\n"),
+            ],
             kwargs: "'maxBytes': 10, 'backupCount': 3",
             fmt: "%(message)s",
             records: vec!["new record".into()],
@@ -312,6 +319,9 @@ fn rfh07_an_empty_file_is_never_rolled_over() {
     assert!(!dir.path().join("big.log.1").exists());
     (&sink).write_all(big.as_bytes()).unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), 51);
-    assert_eq!(fs::metadata(dir.path().join("big.log.1")).unwrap().len(), 51);
+    assert_eq!(
+        fs::metadata(dir.path().join("big.log.1")).unwrap().len(),
+        51
+    );
     assert!(!dir.path().join("big.log.2").exists());
 }

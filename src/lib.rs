@@ -28,6 +28,8 @@
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
+//! | `rotating-file` | yes | [`rotating_file`]: Python's RotatingFileHandler (size), safe across processes, gzip |
+//! | `timed-rotating-file` | yes | [`timed_rotating_file`]: Python's TimedRotatingFileHandler, safe across processes, gzip |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //!
 //! # Supported Rust versions
@@ -61,6 +63,18 @@ pub use tracing_handlers_stream::{ColorMode, StreamSink};
 pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
+
+/// Python's RotatingFileHandler (feature `rotating-file`).
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file as rotating_file;
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
+
+/// Python's TimedRotatingFileHandler (feature `timed-rotating-file`).
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file as timed_rotating_file;
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file::{TimedRotatingFileSink, When};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -698,11 +698,11 @@ impl<P: Policy> Core<P> {
         let h = shared.header();
         let word = h.word.load(SeqCst);
         let current = self.current.load_full();
-        let stale = current.as_ref().map_or(true, |o| o.generation != expected);
+        let stale = current.as_ref().is_none_or(|o| o.generation != expected);
         if generation(word) != expected || stale {
             // Another process (or thread) rotated: follow it.
             drop(flock);
-            if current.as_ref().map_or(true, |o| o.generation == expected) {
+            if current.as_ref().is_none_or(|o| o.generation == expected) {
                 self.open_locked(first).map_err(OpenError::into_io)?;
             }
             return Ok(Vec::new());

@@ -561,3 +561,54 @@ fn bad_parameters_name_the_value() {
     assert!(e(b().with_at_time("25:00")).contains("\"25:00\""));
     assert!(b().with_at_time("01:30:15").build().is_ok());
 }
+
+#[test]
+fn size_and_time_together_number_the_files_of_one_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at(T0)));
+    let sink = TimedRotatingFileSink::builder(dir.path().join("b.log"))
+        .with_when("M")
+        .with_utc(true)
+        .with_max_bytes(12)
+        .with_compression(tracing_handlers_timed_rotating_file::Compression::Gzip)
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    use std::io::Write;
+    for m in ["a1\n", "a2\n", "a3\n", "a4\n", "a5\n"] {
+        (&sink).write_all(m.as_bytes()).unwrap();
+    }
+    clock.advance(Duration::from_secs(60));
+    (&sink).write_all(b"b1\n").unwrap();
+    assert!(sink.wait_background(Some(std::time::Instant::now() + Duration::from_secs(30))));
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    // 3-byte records, maxBytes 12: three per file (9 + 3 reaches 12); then the minute ends.
+    assert_eq!(
+        names,
+        [
+            "b.log",
+            "b.log.2023-11-14_22-13.1.gz",
+            "b.log.2023-11-14_22-13.gz"
+        ]
+    );
+    let gz = |n: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(fs::File::open(dir.path().join(n)).unwrap()),
+            &mut s,
+        )
+        .unwrap();
+        s
+    };
+    assert_eq!(gz("b.log.2023-11-14_22-13.gz"), "a1\na2\na3\n");
+    assert_eq!(gz("b.log.2023-11-14_22-13.1.gz"), "a4\na5\n");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b.log")).unwrap(),
+        "b1\n"
+    );
+}

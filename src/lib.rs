@@ -30,6 +30,8 @@
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
 //! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
+//! | `rotating-file` | yes | [`rotating_file`]: Python's RotatingFileHandler (size), safe across processes, gzip |
+//! | `timed-rotating-file` | yes | [`timed_rotating_file`]: Python's TimedRotatingFileHandler, safe across processes, gzip |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -88,6 +90,17 @@ pub use tracing_handlers_syslog::{
 pub use tracing_handlers_watched_file as watched_file;
 #[cfg(feature = "watched-file")]
 pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
+/// Python's RotatingFileHandler (feature `rotating-file`).
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file as rotating_file;
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
+
+/// Python's TimedRotatingFileHandler (feature `timed-rotating-file`).
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file as timed_rotating_file;
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file::{TimedRotatingFileSink, When};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -77,6 +77,11 @@ pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 
+/// Python's RotatingFileHandler (feature `rotating-file`).
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file as rotating_file;
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
 /// Python's SysLogHandler (feature `syslog`).
 #[cfg(feature = "syslog")]
 pub use tracing_handlers_syslog as syslog;
@@ -90,11 +95,6 @@ pub use tracing_handlers_syslog::{
 pub use tracing_handlers_watched_file as watched_file;
 #[cfg(feature = "watched-file")]
 pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
-/// Python's RotatingFileHandler (feature `rotating-file`).
-#[cfg(feature = "rotating-file")]
-pub use tracing_handlers_rotating_file as rotating_file;
-#[cfg(feature = "rotating-file")]
-pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
 
 /// Python's TimedRotatingFileHandler (feature `timed-rotating-file`).
 #[cfg(feature = "timed-rotating-file")]

@@ -73,6 +73,9 @@ fn collect(dir: &Path, base: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
             name.as_str(),
             "logging.conf" | "logging.json" | "logging.toml" | "events.tsv" | "runner.py"
         ) && !name.ends_with(".keep")
+            // The rotating handlers' shared lock file (ours only: Python's handlers are not
+            // safe across processes).
+            && !(name.starts_with('.') && name.ends_with(".lock"))
         {
             files.insert(name, std::fs::read(&path).unwrap());
         }

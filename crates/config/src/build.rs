@@ -37,12 +37,14 @@ pub enum HandlerClass {
     WatchedFile,
     /// `handlers.SysLogHandler`.
     SysLog,
+    /// `handlers.RotatingFileHandler`.
+    RotatingFile,
+    /// `handlers.TimedRotatingFileHandler`.
+    TimedRotatingFile,
 }
 
 /// Python's handler classes that this build does not provide yet.
 const NOT_YET: &[&str] = &[
-    "RotatingFileHandler",
-    "TimedRotatingFileHandler",
     "SocketHandler",
     "NTEventLogHandler",
     "DatagramHandler",
@@ -72,6 +74,8 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "NullHandler" if in_logging => Ok(HandlerClass::Null),
         "WatchedFileHandler" if in_handlers => Ok(HandlerClass::WatchedFile),
         "SysLogHandler" if in_handlers => Ok(HandlerClass::SysLog),
+        "RotatingFileHandler" if in_handlers => Ok(HandlerClass::RotatingFile),
+        "TimedRotatingFileHandler" if in_handlers => Ok(HandlerClass::TimedRotatingFile),
         "WatchedFileHandler" => {
             Err("unknown handler class (Python needs handlers.WatchedFileHandler)".to_owned())
         }
@@ -512,6 +516,234 @@ fn plan_syslog(args: &mut BoundArgs<'_>) -> SyslogPlan {
     }
 }
 
+/// Options both rotating handlers take beyond Python's.
+const ROTATION_OPTIONS: &[&str] = &[
+    "file_mode",
+    "compression",
+    "max_age",
+    "max_total_bytes",
+    "multiprocess",
+];
+
+#[derive(Debug)]
+enum RotatingBuilder {
+    Size(tracing_handlers_rotating_file::RotatingFileSinkBuilder),
+    Time(tracing_handlers_timed_rotating_file::TimedRotatingFileSinkBuilder),
+}
+
+#[derive(Debug)]
+struct RotatingPlan {
+    builder: RotatingBuilder,
+    describe: String,
+    writing: Writing,
+}
+
+impl PlannedHandler for RotatingPlan {
+    fn describe(&self) -> String {
+        format!("{}{}", self.describe, self.writing.describe())
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        match &self.builder {
+            RotatingBuilder::Size(b) => {
+                let sink = b.clone().build().map_err(|e| e.to_string())?;
+                self.writing.handler(sink, formatter)
+            }
+            RotatingBuilder::Time(b) => {
+                let sink = b.clone().build().map_err(|e| e.to_string())?;
+                self.writing.handler(sink, formatter)
+            }
+        }
+    }
+}
+
+/// The options both rotating handlers take beyond Python's.
+struct RotationExtras {
+    file_mode: Option<u32>,
+    gzip: bool,
+    max_age: Option<Duration>,
+    max_total_bytes: Option<i64>,
+    multiprocess: Option<bool>,
+}
+
+fn rotation_extras(args: &mut BoundArgs<'_>) -> RotationExtras {
+    let file_mode = args.int("file_mode").and_then(|m| match u32::try_from(m) {
+        Ok(m) if m <= 0o7777 => Some(m),
+        _ => {
+            args.fail("file_mode", "expected permission bits such as 0o640");
+            None
+        }
+    });
+    let gzip = match args
+        .str("compression")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("none") => false,
+        Some("gzip") => true,
+        Some(_) => {
+            args.fail("compression", "expected 'gzip' or None");
+            false
+        }
+    };
+    RotationExtras {
+        file_mode,
+        gzip,
+        max_age: args.seconds("max_age"),
+        max_total_bytes: args.int("max_total_bytes"),
+        multiprocess: args.bool("multiprocess"),
+    }
+}
+
+/// Python's `RotatingFileHandler(filename, mode='a', maxBytes=0, backupCount=0,
+/// encoding=None, delay=False, errors=None)`.
+fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
+    use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
+    let filename = args.required_str("filename");
+    let mode = match args.str("mode").as_deref() {
+        None | Some("a") => OpenMode::Append,
+        Some("w") => OpenMode::Truncate,
+        Some(_) => {
+            args.fail("mode", "expected 'a' or 'w'");
+            OpenMode::Append
+        }
+    };
+    let max_bytes = args.int("maxBytes").unwrap_or(0);
+    let backup_count = args.int("backupCount").unwrap_or(0);
+    check_encoding(args);
+    let delay = args.bool("delay").unwrap_or(false);
+    let extras = rotation_extras(args);
+    let writing = Writing::read(args);
+    let filename = filename?;
+    let mut b = RotatingFileSink::builder(&filename)
+        .with_open_mode(mode)
+        .with_max_bytes(max_bytes)
+        .with_backup_count(backup_count)
+        .with_delay(delay);
+    if let Some(m) = extras.file_mode {
+        b = b.with_file_mode(m);
+    }
+    if extras.gzip {
+        b = b.with_compression(Compression::Gzip);
+    }
+    if let Some(a) = extras.max_age {
+        b = b.with_max_age(a);
+    }
+    if let Some(t) = extras.max_total_bytes {
+        b = b.with_max_total_bytes(t);
+    }
+    if let Some(m) = extras.multiprocess {
+        b = b.with_multiprocess(m);
+    }
+    if let Err(e) = b.check() {
+        args.fail(
+            parameter_of(
+                &e.to_string(),
+                &["maxBytes", "backupCount", "max_total_bytes"],
+            ),
+            e.to_string(),
+        );
+    }
+    Some(RotatingPlan {
+        describe: format!(
+            "RotatingFileHandler {filename} (maxBytes {max_bytes}, backupCount {backup_count}{})",
+            if extras.gzip { ", gzip" } else { "" }
+        ),
+        builder: RotatingBuilder::Size(b),
+        writing,
+    })
+}
+
+/// Python's `TimedRotatingFileHandler(filename, when='h', interval=1, backupCount=0,
+/// encoding=None, delay=False, utc=False, atTime=None, errors=None)`; `atTime` is written
+/// `'HH:MM[:SS]'` (a config file cannot build a `datetime.time`), and `maxBytes` adds size
+/// rotation (ours).
+fn plan_timed(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
+    use tracing_handlers_rotating_file::Compression;
+    use tracing_handlers_timed_rotating_file::TimedRotatingFileSink;
+    let filename = args.required_str("filename");
+    let when = args.str("when").unwrap_or_else(|| "h".to_owned());
+    let interval = args.int("interval").unwrap_or(1);
+    let backup_count = args.int("backupCount").unwrap_or(0);
+    check_encoding(args);
+    let delay = args.bool("delay").unwrap_or(false);
+    let utc = args.bool("utc").unwrap_or(false);
+    let at_time = args.str("atTime");
+    let max_bytes = args.int("maxBytes");
+    let extras = rotation_extras(args);
+    let writing = Writing::read(args);
+    let filename = filename?;
+    let mut b = TimedRotatingFileSink::builder(&filename)
+        .with_when(&when)
+        .with_interval(interval)
+        .with_backup_count(backup_count)
+        .with_delay(delay)
+        .with_utc(utc);
+    if let Some(t) = &at_time {
+        b = b.with_at_time(t);
+    }
+    if let Some(m) = max_bytes {
+        b = b.with_max_bytes(m);
+    }
+    if let Some(m) = extras.file_mode {
+        b = b.with_file_mode(m);
+    }
+    if extras.gzip {
+        b = b.with_compression(Compression::Gzip);
+    }
+    if let Some(a) = extras.max_age {
+        b = b.with_max_age(a);
+    }
+    if let Some(t) = extras.max_total_bytes {
+        b = b.with_max_total_bytes(t);
+    }
+    if let Some(m) = extras.multiprocess {
+        b = b.with_multiprocess(m);
+    }
+    if let Err(e) = b.check() {
+        let text = e.to_string();
+        args.fail(
+            parameter_of(
+                &text,
+                &[
+                    "when",
+                    "interval",
+                    "atTime",
+                    "backupCount",
+                    "maxBytes",
+                    "max_total_bytes",
+                ],
+            ),
+            text,
+        );
+    }
+    Some(RotatingPlan {
+        describe: format!(
+            "TimedRotatingFileHandler {filename} (when {when}, interval {interval}, backupCount {backup_count}{}{})",
+            if utc { ", utc" } else { "" },
+            if extras.gzip { ", gzip" } else { "" }
+        ),
+        builder: RotatingBuilder::Time(b),
+        writing,
+    })
+}
+
+/// The parameter a construction error is about (for its location), by the name the message
+/// uses; `when` is named by Python's messages about intervals and days.
+fn parameter_of(message: &str, candidates: &[&'static str]) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    candidates
+        .iter()
+        .find(|c| lower.contains(&c.to_ascii_lowercase()))
+        .copied()
+        .unwrap_or(if lower.contains("rollover") || lower.contains("day") {
+            "when"
+        } else {
+            candidates[0]
+        })
+}
+
 #[derive(Debug)]
 struct NullPlan;
 
@@ -653,6 +885,53 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
             ];
             args = BoundArgs::bind(path, def, &["address", "facility", "socktype"], EXTRA);
             planned = Some(Box::new(plan_syslog(&mut args)));
+        }
+        HandlerClass::RotatingFile => {
+            let extra: Vec<&'static str> = ROTATION_OPTIONS
+                .iter()
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &[
+                    "filename",
+                    "mode",
+                    "maxBytes",
+                    "backupCount",
+                    "encoding",
+                    "delay",
+                    "errors",
+                ],
+                &extra,
+            );
+            planned = plan_rotating(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::TimedRotatingFile => {
+            let extra: Vec<&'static str> = ["maxBytes"]
+                .iter()
+                .chain(ROTATION_OPTIONS)
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &[
+                    "filename",
+                    "when",
+                    "interval",
+                    "backupCount",
+                    "encoding",
+                    "delay",
+                    "utc",
+                    "atTime",
+                    "errors",
+                ],
+                &extra,
+            );
+            planned = plan_timed(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);

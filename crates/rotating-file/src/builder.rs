@@ -137,6 +137,24 @@ impl RotatingFileSinkBuilder {
         self
     }
 
+    /// Checks the parameters without touching the file system (what [`build`](Self::build)
+    /// checks first; `tracing-handlers check` uses it).
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), but never an error of opening.
+    pub fn check(&self) -> Result<(), RotatingFileError> {
+        non_negative("maxBytes", self.max_bytes)?;
+        non_negative("backupCount", self.backup_count)?;
+        if let Some(v) = self.max_total_bytes {
+            non_negative("maxTotalBytes", v)?;
+        }
+        if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
+            return Err(RotatingFileError::CompressionUnavailable);
+        }
+        Ok(())
+    }
+
     /// Checks the parameters, makes the path absolute and, unless delayed, creates the
     /// folders and opens the file (and the lock file).
     ///

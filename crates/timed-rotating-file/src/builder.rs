@@ -211,14 +211,17 @@ impl TimedRotatingFileSinkBuilder {
         self
     }
 
-    /// Checks the parameters and, unless delayed, opens the file.
+    /// Checks the parameters without touching the file system (what [`build`](Self::build)
+    /// checks first; `tracing-handlers check` uses it).
     ///
     /// # Errors
     ///
-    /// [`RotatingFileError::When`] (Python's message), [`RotatingFileError::Interval`],
-    /// [`RotatingFileError::AtTime`], [`RotatingFileError::Negative`],
-    /// [`RotatingFileError::CompressionUnavailable`], or the error of opening.
-    pub fn build(self) -> Result<TimedRotatingFileSink, RotatingFileError> {
+    /// As [`build`](Self::build), but never an error of opening.
+    pub fn check(&self) -> Result<(), RotatingFileError> {
+        self.checked().map(|_| ())
+    }
+
+    fn checked(&self) -> Result<Checked, RotatingFileError> {
         let when = match &self.when {
             WhenArg::Text(s) => s.parse::<When>()?,
             WhenArg::Typed(w) => *w,
@@ -242,6 +245,30 @@ impl TimedRotatingFileSinkBuilder {
         if self.compression == Compression::Gzip && !cfg!(feature = "gzip") {
             return Err(RotatingFileError::CompressionUnavailable);
         }
+        Ok(Checked {
+            when,
+            at_time,
+            backup_count,
+            max_bytes,
+            max_total_bytes,
+        })
+    }
+
+    /// Checks the parameters and, unless delayed, opens the file.
+    ///
+    /// # Errors
+    ///
+    /// [`RotatingFileError::When`] (Python's message), [`RotatingFileError::Interval`],
+    /// [`RotatingFileError::AtTime`], [`RotatingFileError::Negative`],
+    /// [`RotatingFileError::CompressionUnavailable`], or the error of opening.
+    pub fn build(self) -> Result<TimedRotatingFileSink, RotatingFileError> {
+        let Checked {
+            when,
+            at_time,
+            backup_count,
+            max_bytes,
+            max_total_bytes,
+        } = self.checked()?;
         let tz = if self.utc {
             TimeZone::UTC
         } else {
@@ -298,4 +325,13 @@ impl TimedRotatingFileSinkBuilder {
             .map_err(|source| RotatingFileError::Spawn { path, source })?;
         Ok(FormatHandler::new(queued))
     }
+}
+
+/// The parameters after checking.
+struct Checked {
+    when: When,
+    at_time: Option<Time>,
+    backup_count: u64,
+    max_bytes: u64,
+    max_total_bytes: Option<u64>,
 }

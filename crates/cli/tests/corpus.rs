@@ -59,6 +59,17 @@ struct Output {
     files: BTreeMap<String, Vec<u8>>,
 }
 
+/// The files a case brings, and our lock files: not compared.
+fn is_input(name: &str) -> bool {
+    matches!(
+        name,
+        "logging.conf" | "logging.json" | "logging.toml" | "events.tsv" | "runner.py"
+    ) || name.ends_with(".keep")
+        // The rotating handlers' shared lock file (ours only: Python's handlers are not safe
+        // across processes).
+        || (name.starts_with('.') && name.ends_with(".lock"))
+}
+
 fn collect(dir: &Path, base: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -69,14 +80,7 @@ fn collect(dir: &Path, base: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
             .into_owned();
         if path.is_dir() {
             collect(&path, base, files);
-        } else if !matches!(
-            name.as_str(),
-            "logging.conf" | "logging.json" | "logging.toml" | "events.tsv" | "runner.py"
-        ) && !name.ends_with(".keep")
-            // The rotating handlers' shared lock file (ours only: Python's handlers are not
-            // safe across processes).
-            && !(name.starts_with('.') && name.ends_with(".lock"))
-        {
+        } else if !is_input(&name) {
             files.insert(name, std::fs::read(&path).unwrap());
         }
     }

@@ -76,8 +76,11 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "SysLogHandler" if in_handlers => Ok(HandlerClass::SysLog),
         "RotatingFileHandler" if in_handlers => Ok(HandlerClass::RotatingFile),
         "TimedRotatingFileHandler" if in_handlers => Ok(HandlerClass::TimedRotatingFile),
-        "WatchedFileHandler" => {
-            Err("unknown handler class (Python needs handlers.WatchedFileHandler)".to_owned())
+        n @ ("WatchedFileHandler"
+        | "SysLogHandler"
+        | "RotatingFileHandler"
+        | "TimedRotatingFileHandler") => {
+            Err(format!("unknown handler class (Python needs handlers.{n})"))
         }
         n if NOT_YET.contains(&n) && in_handlers => {
             Err("handler class is not available in this build yet".to_owned())

@@ -61,6 +61,9 @@ impl Logger {
     }
 }
 
+/// A handler as added: name, level, filters, handler.
+type HandlerSpec = (String, Level, Vec<NameFilter>, Arc<dyn Handler>);
+
 /// A problem found when building the handler set.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -123,7 +126,7 @@ impl std::error::Error for BuildError {}
 /// ```
 #[must_use]
 pub struct Builder {
-    handlers: Vec<(String, Level, Vec<NameFilter>, Arc<dyn Handler>)>,
+    handlers: Vec<HandlerSpec>,
     loggers: Vec<(String, Logger)>,
     root: Logger,
     exit_deadline: Duration,

@@ -27,7 +27,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
-//! | `file` | yes | [`file`]: Python's FileHandler |
+//! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //!
 //! # Supported Rust versions
@@ -40,6 +40,7 @@ mod system;
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 pub use system::{system_default, SYSTEM_FORMAT};
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
+pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;
 pub use tracing_handlers_core::{
     critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level, MemorySink,
@@ -52,7 +53,16 @@ pub use tracing_handlers_core as core;
 /// Python's StreamHandler (feature `stream`).
 #[cfg(feature = "stream")]
 pub use tracing_handlers_stream as stream;
+#[cfg(feature = "stream")]
+pub use tracing_handlers_stream::{ColorMode, StreamSink};
 
 /// Python's FileHandler (feature `file`).
 #[cfg(feature = "file")]
 pub use tracing_handlers_file as file;
+#[cfg(feature = "file")]
+pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
+
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -7,5 +7,6 @@
 //! re-run this binary as a child process (`tracing_handlers_test_support::rerun_as_child`).
 
 mod dispatch;
+mod durability;
 mod levels;
 mod support;

@@ -10,14 +10,11 @@ use tracing_handlers::{Handler, Level, Record};
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
     name: &'static str,
-    seen: Arc<Mutex<Vec<(String, Level, String, String)>>>,
+    seen: Seen,
 }
 
 impl Recorder {
-    pub(crate) fn new(
-        name: &'static str,
-        seen: &Arc<Mutex<Vec<(String, Level, String, String)>>>,
-    ) -> Self {
+    pub(crate) fn new(name: &'static str, seen: &Seen) -> Self {
         Recorder {
             name,
             seen: seen.clone(),

@@ -7,7 +7,7 @@
 //! - [`LoggerTree`]: dotted logger names, effective levels and propagation, exactly as
 //!   Python's `logging` dispatches;
 //! - [`Record`]: the record handlers receive (Python's `LogRecord` attributes);
-//! - [`format`]: Python's `%`, `{` and `$` format styles and a JSON formatter;
+//! - [`format`](mod@format): Python's `%`, `{` and `$` format styles and a JSON formatter;
 //! - [`Handler`] and [`Sink`]: what receives records and formatted bytes;
 //! - [`nonblocking`]: [`NonBlocking`], a sink that queues records and writes them in batches
 //!   from a worker thread;
@@ -32,7 +32,7 @@ pub mod nonblocking;
 pub mod report;
 pub mod shutdown;
 
-pub use format::{Format, FormatError, Formatter, Style};
+pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
 pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};

@@ -10,7 +10,9 @@
 //! | `BENCH_EVENTS` | 1000000 | events per case and run (split among the threads) |
 //! | `BENCH_PY_EVENTS` | `BENCH_EVENTS / 4` | events per CPython run (it is slow) |
 //! | `BENCH_REPEATS` | 3 | runs per case; the median is reported |
-//! | `BENCH_MEMORY_EVENTS` | 1000000 | events of the non-blocking memory check |
+//! | `BENCH_MEMORY_EVENTS` | 1000000 | events of the non-blocking memory check (0: skip it) |
+//! | `BENCH_ONLY` | (all) | run only the cases whose name contains one of these comma-separated texts (e.g. `ours,fmt`) |
+//! | `BENCH_THREADS` | `1,4` | the thread counts, comma-separated |
 //!
 //! Each run writes a fresh file in a temporary folder; the timing includes the final drain and
 //! flush (so every line is in the file), and the file's lines are counted afterwards (outside
@@ -49,6 +51,9 @@ macro_rules! message {
 /// A drain deadline no case should ever reach.
 const DEADLINE: Duration = Duration::from_secs(300);
 
+/// The CPython case's name.
+const CPYTHON: &str = "CPython logging.FileHandler";
+
 /// The baseline every ratio is taken against.
 const BASELINE: &str = "tracing fmt + Mutex<File>";
 
@@ -59,6 +64,8 @@ struct Settings {
     py_events: usize,
     repeats: usize,
     memory_events: usize,
+    only: Option<String>,
+    threads: Vec<usize>,
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -72,13 +79,30 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 impl Settings {
+    fn wants(&self, case: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|only| only.split(',').any(|o| case.contains(o.trim())))
+    }
+
     fn from_env() -> Self {
         let events = env_usize("BENCH_EVENTS", 1_000_000).max(4);
         Settings {
             events,
             py_events: env_usize("BENCH_PY_EVENTS", events / 4).max(4),
             repeats: env_usize("BENCH_REPEATS", 3).max(1),
-            memory_events: env_usize("BENCH_MEMORY_EVENTS", 1_000_000).max(4),
+            memory_events: env_usize("BENCH_MEMORY_EVENTS", 1_000_000),
+            only: std::env::var("BENCH_ONLY").ok().filter(|s| !s.is_empty()),
+            threads: std::env::var("BENCH_THREADS")
+                .ok()
+                .map(|v| {
+                    v.split(',')
+                        .filter_map(|t| t.trim().parse().ok())
+                        .filter(|&t| t > 0)
+                        .collect::<Vec<usize>>()
+                })
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| vec![1, 4]),
         }
     }
 }
@@ -128,58 +152,98 @@ fn count_lines(path: &Path) -> (usize, u64) {
     (lines, bytes)
 }
 
-/// Runs `case` `repeats` times on fresh files, prints each run, and keeps the median.
-fn measure(
-    settings: &Settings,
+/// A case's timed body: `(path, threads, events per thread)`.
+type CaseBody = fn(&Path, usize, usize) -> io::Result<Run>;
+
+/// A case's timed body, possibly capturing (the CPython case).
+type CaseFn<'a> = Box<dyn Fn(&Path, usize, usize) -> io::Result<Run> + 'a>;
+
+/// One case of the table.
+struct Case<'a> {
     name: &'static str,
-    threads: usize,
+    /// Events per run (all threads together).
     events: usize,
-    case: impl Fn(&Path, usize, usize) -> io::Result<Run>,
-) -> Option<Outcome> {
-    let per_thread = events / threads;
+    run: CaseFn<'a>,
+}
+
+/// A finished run: the timing, and the file's line count and size.
+struct Measured {
+    run: Run,
+    lines: usize,
+    bytes: u64,
+}
+
+/// Runs `case` once on a fresh file in a fresh folder, counts the file's lines and prints the
+/// run; `None` when the case failed.
+fn run_once(case: &Case<'_>, threads: usize, rep: usize) -> Option<Measured> {
+    let per_thread = case.events / threads;
     let events = per_thread * threads;
-    let mut runs = Vec::new();
+    let name = case.name;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("bench.log");
+    match (case.run)(&path, threads, per_thread) {
+        Ok(run) => {
+            let (lines, bytes) = count_lines(&path);
+            let lost = events.saturating_sub(lines);
+            println!(
+                "  {name:<34} {threads}t run {}: {:>10.0} ev/s  {lines} lines{}{}",
+                rep + 1,
+                events as f64 / run.secs,
+                if lost > 0 {
+                    format!(" ({lost} LOST)")
+                } else {
+                    String::new()
+                },
+                if run.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", run.note)
+                },
+            );
+            Some(Measured { run, lines, bytes })
+        }
+        Err(e) => {
+            println!("  {name:<34} {threads}t: FAILED: {e}");
+            None
+        }
+    }
+}
+
+/// Runs every case `repeats` times at `threads` threads, in rounds (each round runs every
+/// case once), so that a burst of outside load spreads over the cases instead of hitting
+/// one; keeps each case's median run.
+fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outcome> {
+    let mut runs: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
+    let mut failed = vec![false; cases.len()];
     for rep in 0..settings.repeats {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let path = dir.path().join("bench.log");
-        match case(&path, threads, per_thread) {
-            Ok(run) => {
-                let (lines, bytes) = count_lines(&path);
-                let lost = events.saturating_sub(lines);
-                println!(
-                    "  {name:<38} {threads}t run {}: {:>10.0} ev/s  {lines} lines{}{}",
-                    rep + 1,
-                    events as f64 / run.secs,
-                    if lost > 0 {
-                        format!(" ({lost} LOST)")
-                    } else {
-                        String::new()
-                    },
-                    if run.note.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  [{}]", run.note)
-                    },
-                );
-                runs.push((run, lines, bytes));
+        for (i, case) in cases.iter().enumerate() {
+            if failed[i] {
+                continue;
             }
-            Err(e) => {
-                println!("  {name:<38} {threads}t: FAILED: {e}");
-                return None;
+            match run_once(case, threads, rep) {
+                Some(m) => runs[i].push(m),
+                None => failed[i] = true,
             }
         }
     }
-    runs.sort_by(|a, b| a.0.secs.total_cmp(&b.0.secs));
-    let (run, lines, bytes) = runs.swap_remove(runs.len() / 2);
-    Some(Outcome {
-        case: name,
-        threads,
-        events,
-        secs: run.secs,
-        lines,
-        bytes,
-        note: run.note,
-    })
+    let mut outcomes = Vec::new();
+    for (case, mut runs) in cases.iter().zip(runs) {
+        if runs.is_empty() {
+            continue;
+        }
+        runs.sort_by(|a, b| a.run.secs.total_cmp(&b.run.secs));
+        let m = runs.swap_remove(runs.len() / 2);
+        outcomes.push(Outcome {
+            case: case.name,
+            threads,
+            events: case.events / threads * threads,
+            secs: m.run.secs,
+            lines: m.lines,
+            bytes: m.bytes,
+            note: m.run.note,
+        });
+    }
+    outcomes
 }
 
 /// Runs `body(per_thread)` on `threads` scoped threads and waits for all of them.
@@ -705,7 +769,7 @@ fn print_table(outcomes: &[Outcome]) {
     }
 }
 
-fn print_targets(outcomes: &[Outcome]) {
+fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
     println!("\n## Targets\n");
     let check = |what: &str, ours: &str, other: &str, threads: usize, target: Option<f64>| match (
         find(outcomes, ours, threads),
@@ -718,11 +782,11 @@ fn print_targets(outcomes: &[Outcome]) {
                 Some(t) => format!("target >= {t}x: MISSED"),
                 None => "for info".to_owned(),
             };
-            println!("- {what}, {threads} thread(s): {ratio:.2}x ({verdict})");
+            println!("- {what}, {threads} thread(s): {ratio:.3}x ({verdict})");
         }
         _ => println!("- {what}, {threads} thread(s): not measured"),
     };
-    for threads in [1, 4] {
+    for &threads in thread_counts {
         check(
             "direct vs tracing fmt + Mutex<File>",
             "ours direct",
@@ -754,21 +818,19 @@ fn print_targets(outcomes: &[Outcome]) {
         check(
             "direct vs CPython FileHandler",
             "ours direct",
-            "CPython logging.FileHandler",
+            CPYTHON,
             threads,
             None,
         );
         check(
             "non-blocking vs CPython FileHandler",
             "ours non-blocking (Block)",
-            "CPython logging.FileHandler",
+            CPYTHON,
             threads,
             None,
         );
     }
 }
-
-type Case = fn(&Path, usize, usize) -> io::Result<Run>;
 
 fn main() {
     let settings = Settings::from_env();
@@ -785,7 +847,7 @@ fn main() {
         settings.repeats,
         sample_line().len()
     );
-    let cases: [(&'static str, Case); 8] = [
+    let native: [(&'static str, CaseBody); 8] = [
         ("ours direct", ours_direct),
         ("ours non-blocking (Block)", ours_non_blocking),
         (BASELINE, fmt_mutex_file),
@@ -801,24 +863,33 @@ fn main() {
         .tempfile()
         .and_then(|mut f| f.write_all(PY_SCRIPT.as_bytes()).map(|()| f))
         .expect("a temporary script file");
-    let mut outcomes = Vec::new();
-    for threads in [1, 4] {
-        println!("\n## {threads} thread(s)");
-        for (name, case) in cases {
-            outcomes.extend(measure(&settings, name, threads, settings.events, case));
-        }
+    let mut cases: Vec<Case<'_>> = native
+        .into_iter()
+        .filter(|(name, _)| settings.wants(name))
+        .map(|(name, run)| Case {
+            name,
+            events: settings.events,
+            run: Box::new(run),
+        })
+        .collect();
+    if settings.wants(CPYTHON) {
         match &python {
-            Some(py) => outcomes.extend(measure(
-                &settings,
-                "CPython logging.FileHandler",
-                threads,
-                settings.py_events,
-                |path, threads, per| cpython(py, script.path(), path, threads, per),
-            )),
+            Some(py) => cases.push(Case {
+                name: CPYTHON,
+                events: settings.py_events,
+                run: Box::new(|path, threads, per| cpython(py, script.path(), path, threads, per)),
+            }),
             None => println!("SKIP: CPython logging: python3 not found"),
         }
     }
+    let mut outcomes = Vec::new();
+    for &threads in &settings.threads {
+        println!("\n## {threads} thread(s)");
+        outcomes.extend(measure(&settings, threads, &cases));
+    }
     print_table(&outcomes);
-    print_targets(&outcomes);
-    memory_check(&settings);
+    print_targets(&outcomes, &settings.threads);
+    if settings.memory_events > 0 && settings.wants("memory") {
+        memory_check(&settings);
+    }
 }

@@ -121,6 +121,9 @@ struct Outcome {
     threads: usize,
     events: usize,
     secs: f64,
+    /// The fastest and slowest runs, in seconds (to show the noise).
+    best_secs: f64,
+    worst_secs: f64,
     lines: usize,
     bytes: u64,
     note: String,
@@ -129,6 +132,14 @@ struct Outcome {
 impl Outcome {
     fn rate(&self) -> f64 {
         self.events as f64 / self.secs
+    }
+
+    fn best_rate(&self) -> f64 {
+        self.events as f64 / self.best_secs
+    }
+
+    fn worst_rate(&self) -> f64 {
+        self.events as f64 / self.worst_secs
     }
 }
 
@@ -232,12 +243,16 @@ fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outco
             continue;
         }
         runs.sort_by(|a, b| a.run.secs.total_cmp(&b.run.secs));
+        let best_secs = runs[0].run.secs;
+        let worst_secs = runs[runs.len() - 1].run.secs;
         let m = runs.swap_remove(runs.len() / 2);
         outcomes.push(Outcome {
             case: case.name,
             threads,
             events: case.events / threads * threads,
             secs: m.run.secs,
+            best_secs,
+            worst_secs,
             lines: m.lines,
             bytes: m.bytes,
             note: m.run.note,
@@ -736,12 +751,16 @@ fn find<'a>(outcomes: &'a [Outcome], case: &str, threads: usize) -> Option<&'a O
 fn print_table(outcomes: &[Outcome]) {
     println!("\n## Results (median of runs; ratio vs \"{BASELINE}\" at the same thread count)\n");
     println!(
-        "| case | threads | events/s | lines on disk | bytes/line | vs fmt+Mutex<File> | notes |"
+        "| case | threads | events/s (median) | runs min-max | lines on disk | bytes/line | vs fmt+Mutex<File> | best vs best | notes |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for o in outcomes {
-        let ratio = find(outcomes, BASELINE, o.threads)
+        let baseline = find(outcomes, BASELINE, o.threads);
+        let ratio = baseline
             .map(|b| format!("{:.2}x", o.rate() / b.rate()))
+            .unwrap_or_else(|| "-".to_owned());
+        let best_ratio = baseline
+            .map(|b| format!("{:.2}x", o.best_rate() / b.best_rate()))
             .unwrap_or_else(|| "-".to_owned());
         let lost = o.events.saturating_sub(o.lines);
         let mut notes = o.note.clone();
@@ -752,10 +771,12 @@ fn print_table(outcomes: &[Outcome]) {
             notes.push_str(&format!("{lost} lines LOST"));
         }
         println!(
-            "| {} | {} | {:.0} | {}/{} | {:.0} | {} | {} |",
+            "| {} | {} | {:.0} | {:.0}-{:.0} | {}/{} | {:.0} | {} | {} | {} |",
             o.case,
             o.threads,
             o.rate(),
+            o.worst_rate(),
+            o.best_rate(),
             o.lines,
             o.events,
             if o.lines > 0 {
@@ -764,6 +785,7 @@ fn print_table(outcomes: &[Outcome]) {
                 0.0
             },
             ratio,
+            best_ratio,
             notes,
         );
     }

@@ -79,6 +79,8 @@ pub enum BuildError {
     DuplicateHandler(String),
     /// A global subscriber was already installed.
     AlreadyInitialized(String),
+    /// The configuration watcher could not start.
+    Watch(String),
 }
 
 impl fmt::Display for BuildError {
@@ -91,6 +93,7 @@ impl fmt::Display for BuildError {
             BuildError::AlreadyInitialized(e) => {
                 write!(f, "a global tracing subscriber is already installed: {e}")
             }
+            BuildError::Watch(e) => write!(f, "cannot watch the configuration file: {e}"),
         }
     }
 }
@@ -133,6 +136,8 @@ pub struct Builder {
     panic_hook: bool,
     log_bridge: bool,
     last_resort: Option<Arc<dyn Handler>>,
+    preset: Option<HandlerSet>,
+    watch: Option<(std::path::PathBuf, Duration)>,
 }
 
 impl fmt::Debug for Builder {
@@ -158,6 +163,8 @@ impl Default for Builder {
             panic_hook: false,
             log_bridge: true,
             last_resort: None,
+            preset: None,
+            watch: None,
         }
     }
 }
@@ -235,12 +242,30 @@ impl Builder {
         self
     }
 
+    /// Uses a complete, already built handler set (from a configuration file) instead of the
+    /// handlers and loggers added to this builder.
+    pub fn handler_set(mut self, set: HandlerSet) -> Self {
+        self.preset = Some(set);
+        self
+    }
+
+    /// Reloads the handler set from `path` whenever the file changes, checking every
+    /// `interval` (feature `config`).
+    #[cfg(feature = "config")]
+    pub fn watch_config(mut self, path: impl Into<std::path::PathBuf>, interval: Duration) -> Self {
+        self.watch = Some((path.into(), interval));
+        self
+    }
+
     /// Builds the handler set without installing anything.
     ///
     /// # Errors
     ///
     /// A logger naming an unknown handler, or two handlers with one name.
     pub fn build_set(&self) -> Result<HandlerSet, BuildError> {
+        if let Some(set) = &self.preset {
+            return Ok(set.clone());
+        }
         let mut set = HandlerSet::new();
         let mut index = HashMap::new();
         for (name, level, filters, handler) in &self.handlers {
@@ -318,9 +343,11 @@ impl Builder {
         if self.panic_hook {
             install_panic_hook();
         }
+        let watcher = self.start_watcher(&dispatch)?;
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
+            _watcher: watcher,
             _scope: None,
         })
     }
@@ -347,13 +374,39 @@ impl Builder {
         let (dispatch, layer) = self.build()?;
         let subscriber = tracing_subscriber::registry().with(layer);
         let scope = tracing::subscriber::set_default(subscriber);
+        let watcher = self.start_watcher(&dispatch)?;
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
+            _watcher: watcher,
             _scope: Some(scope),
         })
     }
+
+    #[cfg(feature = "config")]
+    fn start_watcher(&self, dispatch: &Dispatch) -> Result<Option<Watcher>, BuildError> {
+        match &self.watch {
+            Some((path, interval)) => tracing_handlers_config::reload::ConfigWatcher::start(
+                path.clone(),
+                dispatch.clone(),
+                *interval,
+            )
+            .map(Some)
+            .map_err(|e| BuildError::Watch(e.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    #[cfg(not(feature = "config"))]
+    fn start_watcher(&self, _dispatch: &Dispatch) -> Result<Option<Watcher>, BuildError> {
+        Ok(None)
+    }
 }
+
+#[cfg(feature = "config")]
+type Watcher = tracing_handlers_config::reload::ConfigWatcher;
+#[cfg(not(feature = "config"))]
+type Watcher = ();
 
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
@@ -388,6 +441,7 @@ fn install_panic_hook() {
 pub struct LoggingGuard {
     dispatch: Dispatch,
     deadline: Duration,
+    _watcher: Option<Watcher>,
     _scope: Option<tracing::subscriber::DefaultGuard>,
 }
 

@@ -29,16 +29,25 @@
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
+//! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
 //! # Supported Rust versions
 //!
 //! The minimum supported Rust version is 1.85.
 
 mod builder;
+#[cfg(feature = "config")]
+mod configure;
 mod system;
 
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
+#[cfg(feature = "config")]
+pub use configure::{configure, ConfigSource, Configure, InitError, CONFIG_ENV};
 pub use system::{system_default, SYSTEM_FORMAT};
+
+/// Configuration files: `logging.conf`, TOML and JSON (feature `config`).
+#[cfg(feature = "config")]
+pub use tracing_handlers_config as config;
 pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;

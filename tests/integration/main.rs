@@ -9,4 +9,5 @@
 mod dispatch;
 mod durability;
 mod levels;
+mod reload;
 mod support;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use tracing_handlers::{system_default, Dispatch, FieldSet, Level, LoggingGuard, Record};
+use tracing_handlers::config::reload::DEFAULT_POLL_INTERVAL;
+use tracing_handlers::{configure, Builder, Dispatch, FieldSet, Level, LoggingGuard, Record};
 
 /// Python's logging handlers for tracing: emit events through a logging configuration.
 #[derive(Debug, Parser)]
@@ -19,6 +20,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Validate a configuration file and print the resolved loggers and handlers.
+    Check {
+        /// The configuration file (logging.conf/.ini, .toml or .json).
+        config: std::path::PathBuf,
+    },
     /// Install the configured logging and emit events.
     Emit(EmitArgs),
 }
@@ -83,25 +89,58 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Check { config } => check(&config),
         Command::Emit(args) => emit(args),
     }
 }
 
-fn install(args: &EmitArgs) -> Result<LoggingGuard, ExitCode> {
-    if let Some(path) = &args.config {
-        diag(format_args!(
-            "{}: configuration files are not supported by this build yet",
-            path.display()
-        ));
-        return Err(ExitCode::from(2));
+/// `check CONFIG`: validate without opening anything; problems on stderr, exit 2.
+fn check(path: &std::path::Path) -> ExitCode {
+    use std::io::Write as _;
+    match tracing_handlers::config::check(path) {
+        Ok(plan) => {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(plan.describe().as_bytes());
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in errors.iter() {
+                diag(format_args!("{e}"));
+            }
+            ExitCode::from(2)
+        }
     }
-    system_default(Level::NOTSET)
-        .with_log_bridge(false)
-        .try_init()
-        .map_err(|e| {
-            diag(format_args!("{e}"));
-            ExitCode::from(1)
-        })
+}
+
+fn install(args: &EmitArgs) -> Result<LoggingGuard, ExitCode> {
+    // --config wins; without it the rules of `configure` apply (TRACING_HANDLERS_CONFIG, else
+    // the system default, here with every level passing).
+    let builder = match &args.config {
+        Some(path) => {
+            let builder = Builder::from_config_file(path).map_err(|errors| {
+                for e in errors.iter() {
+                    diag(format_args!("{e}"));
+                }
+                ExitCode::from(2)
+            })?;
+            if args.watch {
+                builder.watch_config(path.clone(), DEFAULT_POLL_INTERVAL)
+            } else {
+                builder
+            }
+        }
+        None => configure(Level::NOTSET, None::<&std::path::Path>)
+            .builder()
+            .map_err(|e| {
+                diag(format_args!("{e}"));
+                ExitCode::from(2)
+            })?,
+    };
+    builder.with_log_bridge(false).try_init().map_err(|e| {
+        diag(format_args!("{e}"));
+        ExitCode::from(1)
+    })
 }
 
 fn emit(args: EmitArgs) -> ExitCode {

@@ -87,8 +87,8 @@ impl HandlerEntry {
 }
 
 /// A complete logging configuration: handlers and the logger tree that routes to them (by
-/// index into the handler list).
-#[derive(Debug, Default)]
+/// index into the handler list). Cloning shares the handlers.
+#[derive(Debug, Default, Clone)]
 pub struct HandlerSet {
     /// The handlers, in the order loggers refer to them.
     pub handlers: Vec<Arc<HandlerEntry>>,

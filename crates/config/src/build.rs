@@ -1,0 +1,617 @@
+//! From a validated [`Config`] to the dispatch layer's handler set, in two steps: [`plan`]
+//! checks everything without side effects (class names, arguments, formats: what
+//! `tracing-handlers check` runs), and [`Plan::open`] opens the handlers.
+//!
+//! Handler classes are found under the names Python accepts: `StreamHandler`, `FileHandler`
+//! and `NullHandler` bare or as `logging.X`; the `logging.handlers` classes as `handlers.X` or
+//! `logging.handlers.X`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing_handlers_core::dispatch::{HandlerEntry, HandlerSet};
+use tracing_handlers_core::nonblocking::{NonBlockingOptions, OverflowPolicy};
+use tracing_handlers_core::{
+    Format, FormatHandler, Formatter, Handler, JsonFormatter, Level, Record, Sink,
+};
+use tracing_handlers_file::{FileSink, OpenMode};
+use tracing_handlers_stream::{ColorMode, StreamSink};
+
+use crate::args::BoundArgs;
+use crate::model::{Config, FormatterDef, HandlerDef, PyValue};
+use crate::{ConfigError, ConfigErrors, Location};
+
+/// The handler classes this build knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandlerClass {
+    /// `StreamHandler`.
+    Stream,
+    /// `FileHandler`.
+    File,
+    /// `NullHandler`: does nothing.
+    Null,
+}
+
+/// Python's handler classes that this build does not provide yet.
+const NOT_YET: &[&str] = &[
+    "WatchedFileHandler",
+    "RotatingFileHandler",
+    "TimedRotatingFileHandler",
+    "SocketHandler",
+    "SysLogHandler",
+    "NTEventLogHandler",
+    "DatagramHandler",
+    "SMTPHandler",
+    "HTTPHandler",
+    "MemoryHandler",
+    "QueueHandler",
+    "BufferingHandler",
+];
+
+/// Resolves `class` as Python's fileConfig and dictConfig would.
+///
+/// # Errors
+///
+/// A message for a class Python has that this build lacks, or an unknown class.
+pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
+    let class = class.trim();
+    let (module, name) = match class.rsplit_once('.') {
+        Some((m, n)) => (m, n),
+        None => ("", class),
+    };
+    let in_logging = matches!(module, "" | "logging");
+    let in_handlers = matches!(module, "handlers" | "logging.handlers");
+    match name {
+        "StreamHandler" if in_logging => Ok(HandlerClass::Stream),
+        "FileHandler" if in_logging => Ok(HandlerClass::File),
+        "NullHandler" if in_logging => Ok(HandlerClass::Null),
+        n if NOT_YET.contains(&n) && in_handlers => {
+            Err("handler class is not available in this build yet".to_owned())
+        }
+        n if NOT_YET.contains(&n) && module.is_empty() => {
+            Err(format!("unknown handler class (Python needs handlers.{n})"))
+        }
+        _ => Err("unknown handler class".to_owned()),
+    }
+}
+
+/// A handler checked and ready to open.
+trait PlannedHandler: fmt::Debug + Send + Sync {
+    /// One line for `check`: `FileHandler /var/log/app.log (append, 0o640)`.
+    fn describe(&self) -> String;
+    /// Opens it.
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String>;
+}
+
+/// Options every formatting handler takes beyond Python's (keyword-only).
+const QUEUE_OPTIONS: &[&str] = &[
+    "non_blocking",
+    "queue_capacity_bytes",
+    "overflow",
+    "terminator",
+];
+
+#[derive(Debug, Clone)]
+struct Writing {
+    terminator: Option<String>,
+    queue: Option<NonBlockingOptions>,
+}
+
+impl Writing {
+    fn read(args: &mut BoundArgs<'_>) -> Writing {
+        let terminator = args.str("terminator");
+        let non_blocking = args.bool("non_blocking").unwrap_or(false)
+            || args.has("queue_capacity_bytes")
+            || args.has("overflow");
+        let queue = non_blocking.then(|| {
+            let mut opts = NonBlockingOptions::new();
+            if let Some(n) = args.size("queue_capacity_bytes") {
+                opts = opts.with_capacity_bytes(n.max(1));
+            }
+            if let Some(policy) = args.str("overflow") {
+                match parse_policy(&policy) {
+                    Some(p) => opts = opts.with_policy(p),
+                    None => args.fail(
+                        "overflow",
+                        "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
+                    ),
+                }
+            }
+            opts
+        });
+        Writing { terminator, queue }
+    }
+
+    fn describe(&self) -> String {
+        match &self.queue {
+            Some(q) => format!(
+                ", non-blocking ({} bytes, {:?})",
+                q.capacity_bytes(),
+                q.policy()
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn handler<S: Sink>(
+        &self,
+        sink: S,
+        formatter: Box<dyn Format>,
+    ) -> Result<Arc<dyn Handler>, String> {
+        fn finish<T: Sink>(h: FormatHandler<T>, w: &Writing) -> Arc<dyn Handler> {
+            match &w.terminator {
+                Some(t) => Arc::new(h.with_terminator(t.clone())),
+                None => Arc::new(h),
+            }
+        }
+        Ok(match &self.queue {
+            Some(opts) => {
+                let queued = opts
+                    .clone()
+                    .build(sink)
+                    .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+                finish(
+                    FormatHandler::new(queued).with_boxed_formatter(formatter),
+                    self,
+                )
+            }
+            None => finish(
+                FormatHandler::new(sink).with_boxed_formatter(formatter),
+                self,
+            ),
+        })
+    }
+}
+
+fn parse_policy(text: &str) -> Option<OverflowPolicy> {
+    match text.to_ascii_lowercase().as_str() {
+        "block" => Some(OverflowPolicy::Block),
+        "drop_newest" | "drop" => Some(OverflowPolicy::DropNewest),
+        other => other
+            .strip_prefix("drop_below:")
+            .and_then(|l| l.parse::<Level>().ok())
+            .map(OverflowPolicy::DropBelow),
+    }
+}
+
+#[derive(Debug)]
+struct StreamPlan {
+    stdout: bool,
+    colors: ColorMode,
+    writing: Writing,
+}
+
+impl PlannedHandler for StreamPlan {
+    fn describe(&self) -> String {
+        format!(
+            "StreamHandler {} (colors {:?}{})",
+            if self.stdout { "stdout" } else { "stderr" },
+            self.colors,
+            self.writing.describe()
+        )
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let sink = if self.stdout {
+            StreamSink::stdout()
+        } else {
+            StreamSink::stderr()
+        };
+        self.writing
+            .handler(sink.with_colors(self.colors), formatter)
+    }
+}
+
+fn plan_stream(args: &mut BoundArgs<'_>) -> StreamPlan {
+    let stdout = match args.get("stream").map(|v| &v.value) {
+        None | Some(PyValue::None | PyValue::Stderr) => false,
+        Some(PyValue::Stdout) => true,
+        Some(_) => {
+            args.fail("stream", "expected sys.stdout or sys.stderr");
+            false
+        }
+    };
+    let colors = match args
+        .str("colors")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("auto") => ColorMode::Auto,
+        Some("always") => ColorMode::Always,
+        Some("never") => ColorMode::Never,
+        Some(_) => {
+            args.fail("colors", "expected 'auto', 'always' or 'never'");
+            ColorMode::Auto
+        }
+    };
+    StreamPlan {
+        stdout,
+        colors,
+        writing: Writing::read(args),
+    }
+}
+
+#[derive(Debug)]
+struct FilePlan {
+    path: PathBuf,
+    mode: OpenMode,
+    delay: bool,
+    file_mode: Option<u32>,
+    writing: Writing,
+}
+
+impl PlannedHandler for FilePlan {
+    fn describe(&self) -> String {
+        format!(
+            "FileHandler {} ({}{}{}{})",
+            self.path.display(),
+            if self.mode == OpenMode::Truncate {
+                "truncate"
+            } else {
+                "append"
+            },
+            if self.delay { ", delay" } else { "" },
+            self.file_mode
+                .map(|m| format!(", mode {m:#o}"))
+                .unwrap_or_default(),
+            self.writing.describe()
+        )
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let mut builder = FileSink::builder(&self.path)
+            .with_open_mode(self.mode)
+            .with_delay(self.delay);
+        if let Some(m) = self.file_mode {
+            builder = builder.with_file_mode(m);
+        }
+        let sink = builder.build().map_err(|e| e.to_string())?;
+        self.writing.handler(sink, formatter)
+    }
+}
+
+/// Reads Python's `encoding`: only UTF-8 is written.
+fn check_encoding(args: &mut BoundArgs<'_>) {
+    if let Some(enc) = args.str("encoding") {
+        let norm = enc.to_ascii_lowercase().replace(['-', '_'], "");
+        if norm != "utf8" && norm != "locale" {
+            args.fail("encoding", "only utf-8 is supported");
+        }
+    }
+    // `errors` cannot matter: records are valid UTF-8 already.
+    let _ = args.str("errors");
+}
+
+fn plan_file(args: &mut BoundArgs<'_>) -> Option<FilePlan> {
+    let filename = args.required_str("filename");
+    let mode = match args.str("mode").as_deref() {
+        None | Some("a") => OpenMode::Append,
+        Some("w") => OpenMode::Truncate,
+        Some(_) => {
+            args.fail("mode", "expected 'a' or 'w'");
+            OpenMode::Append
+        }
+    };
+    check_encoding(args);
+    let delay = args.bool("delay").unwrap_or(false);
+    let file_mode = args.int("file_mode").and_then(|m| match u32::try_from(m) {
+        Ok(m) if m <= 0o7777 => Some(m),
+        _ => {
+            args.fail("file_mode", "expected permission bits such as 0o640");
+            None
+        }
+    });
+    let writing = Writing::read(args);
+    Some(FilePlan {
+        path: PathBuf::from(filename?),
+        mode,
+        delay,
+        file_mode,
+        writing,
+    })
+}
+
+#[derive(Debug)]
+struct NullPlan;
+
+/// Python's `NullHandler`: does nothing.
+#[derive(Debug)]
+struct NullHandler;
+
+impl Handler for NullHandler {
+    fn handle(&self, _: &Record<'_>) {}
+}
+
+impl PlannedHandler for NullPlan {
+    fn describe(&self) -> String {
+        "NullHandler".to_owned()
+    }
+    fn open(&self, _: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        Ok(Arc::new(NullHandler))
+    }
+}
+
+/// How to build one formatter (each handler gets its own instance).
+#[derive(Debug, Clone)]
+enum FormatterSpec {
+    Python(Formatter),
+    Json(JsonFormatter),
+}
+
+impl FormatterSpec {
+    fn instance(&self) -> Box<dyn Format> {
+        match self {
+            FormatterSpec::Python(f) => Box::new(f.clone()),
+            FormatterSpec::Json(j) => Box::new(j.clone()),
+        }
+    }
+}
+
+fn plan_formatter(path: &Path, def: &FormatterDef) -> Result<FormatterSpec, ConfigError> {
+    if def.json {
+        return Ok(FormatterSpec::Json(JsonFormatter::new().with_utc(def.utc)));
+    }
+    let fmt = def.format.as_deref().unwrap_or("");
+    let mut f = Formatter::new(fmt, def.style).map_err(|e| {
+        ConfigError::new(path, def.location.clone(), e.to_string())
+            .in_section(format!("formatter_{}", def.name))
+            .with_token(fmt.to_owned())
+    })?;
+    if let Some(d) = &def.datefmt {
+        f = f.with_datefmt(d);
+    }
+    Ok(FormatterSpec::Python(f.with_utc(def.utc)))
+}
+
+#[derive(Debug)]
+struct PlannedEntry {
+    name: String,
+    level: Level,
+    formatter: Option<String>,
+    handler: Box<dyn PlannedHandler>,
+    location: Location,
+}
+
+/// A configuration checked for everything but opening the handlers.
+#[derive(Debug)]
+pub struct Plan {
+    path: PathBuf,
+    formatters: Vec<(String, FormatterSpec)>,
+    handlers: Vec<PlannedEntry>,
+    config: Config,
+}
+
+fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>, ConfigErrors> {
+    let class = resolve_class(&def.class.value).map_err(|msg| {
+        ConfigError::new(path, def.class.location.clone(), msg)
+            .in_section(format!("handler_{}", def.name))
+            .with_token(def.class.value.clone())
+    })?;
+    let planned: Option<Box<dyn PlannedHandler>>;
+    let mut args;
+    match class {
+        HandlerClass::Stream => {
+            let extra: Vec<&'static str> =
+                ["colors"].iter().chain(QUEUE_OPTIONS).copied().collect();
+            args = BoundArgs::bind(path, def, &["stream"], &extra);
+            planned = Some(Box::new(plan_stream(&mut args)));
+        }
+        HandlerClass::File => {
+            let extra: Vec<&'static str> =
+                ["file_mode"].iter().chain(QUEUE_OPTIONS).copied().collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &["filename", "mode", "encoding", "delay", "errors"],
+                &extra,
+            );
+            planned = plan_file(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::Null => {
+            args = BoundArgs::bind(path, def, &[], &[]);
+            planned = Some(Box::new(NullPlan));
+        }
+    }
+    args.finish()?;
+    planned.ok_or_else(|| {
+        ConfigError::new(path, def.location.clone(), "handler could not be planned")
+            .in_section(format!("handler_{}", def.name))
+            .into()
+    })
+}
+
+/// Checks `config` (read from `path`) completely without opening anything.
+///
+/// # Errors
+///
+/// Every problem: unknown classes, bad arguments, bad formats.
+pub fn plan(config: &Config, path: &Path) -> Result<Plan, ConfigErrors> {
+    let mut errors = ConfigErrors::default();
+    let mut formatters = Vec::new();
+    for def in &config.formatters {
+        match plan_formatter(path, def) {
+            Ok(spec) => formatters.push((def.name.clone(), spec)),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut handlers = Vec::new();
+    for def in &config.handlers {
+        match plan_handler(path, def) {
+            Ok(handler) => handlers.push(PlannedEntry {
+                name: def.name.clone(),
+                level: def.level.unwrap_or(Level::NOTSET),
+                formatter: def.formatter.as_ref().map(|f| f.value.clone()),
+                handler,
+                location: def.location.clone(),
+            }),
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Plan {
+            path: path.to_path_buf(),
+            formatters,
+            handlers,
+            config: config.clone(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+impl Plan {
+    /// Opens every handler and builds the logger tree.
+    ///
+    /// # Errors
+    ///
+    /// Every handler that could not be opened (each naming its section).
+    pub fn open(&self) -> Result<HandlerSet, ConfigErrors> {
+        let mut errors = ConfigErrors::default();
+        let mut set = HandlerSet::new();
+        for entry in &self.handlers {
+            let formatter = entry
+                .formatter
+                .as_ref()
+                .and_then(|name| self.formatters.iter().find(|(n, _)| n == name))
+                .map_or_else(
+                    || Box::new(Formatter::default()) as Box<dyn Format>,
+                    |(_, f)| f.instance(),
+                );
+            match entry.handler.open(formatter) {
+                Ok(handler) => {
+                    set.add_handler(
+                        HandlerEntry::new(entry.name.clone(), handler).with_level(entry.level),
+                    );
+                }
+                Err(msg) => errors.push(
+                    ConfigError::new(&self.path, entry.location.clone(), msg)
+                        .in_section(format!("handler_{}", entry.name)),
+                ),
+            }
+        }
+        if !errors.is_empty() {
+            // Close what was opened: nothing of a failed configuration stays installed.
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            for h in &set.handlers {
+                h.handler().shutdown(deadline);
+            }
+            return Err(errors);
+        }
+        let index = |name: &str| set.handler_index(name);
+        let root_handlers: Vec<usize> = self
+            .config
+            .root
+            .handlers
+            .iter()
+            .filter_map(|h| index(&h.value))
+            .collect();
+        let mut tree = tracing_handlers_core::LoggerTree::new();
+        let root = tree.root_mut();
+        if let Some(level) = self.config.root.level {
+            root.level = level;
+        }
+        root.handlers = root_handlers;
+        for logger in &self.config.loggers {
+            let handlers: Vec<usize> = logger
+                .handlers
+                .iter()
+                .filter_map(|h| index(&h.value))
+                .collect();
+            let cfg = tree.logger_mut(&logger.name);
+            cfg.level = logger.level.unwrap_or(Level::NOTSET);
+            cfg.propagate = logger.propagate;
+            cfg.handlers = handlers;
+        }
+        set.tree = tree;
+        Ok(set)
+    }
+
+    /// What `tracing-handlers check` prints: the loggers (with effective levels) and the
+    /// handlers, one per line.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = writeln!(out, "loggers:");
+        let level_text =
+            |l: Option<Level>| l.map_or_else(|| "NOTSET".to_owned(), |l| l.to_string());
+        let root_level = self.config.root.level.unwrap_or(Level::WARNING);
+        let names = |hs: &[crate::Located<String>]| {
+            hs.iter()
+                .map(|h| h.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  root level={} handlers=[{}]",
+            root_level,
+            names(&self.config.root.handlers)
+        );
+        let mut tree = tracing_handlers_core::LoggerTree::new();
+        tree.root_mut().level = root_level;
+        for l in &self.config.loggers {
+            let cfg = tree.logger_mut(&l.name);
+            cfg.level = l.level.unwrap_or(Level::NOTSET);
+            cfg.propagate = l.propagate;
+        }
+        for l in &self.config.loggers {
+            let _ = writeln!(
+                out,
+                "  {} level={} effective={} propagate={} handlers=[{}]",
+                l.name,
+                level_text(l.level),
+                tree.effective_level(&l.name),
+                u8::from(l.propagate),
+                names(&l.handlers)
+            );
+        }
+        let _ = writeln!(out, "handlers:");
+        for h in &self.handlers {
+            let _ = writeln!(
+                out,
+                "  {} level={} formatter={} {}",
+                h.name,
+                h.level,
+                h.formatter.as_deref().unwrap_or("-"),
+                h.handler.describe()
+            );
+        }
+        out
+    }
+}
+
+/// Plans and opens `config` in one step.
+///
+/// # Errors
+///
+/// As [`plan`] and [`Plan::open`].
+pub fn build(config: &Config, path: &Path) -> Result<HandlerSet, ConfigErrors> {
+    plan(config, path)?.open()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_as_python_accepts_them() {
+        for c in ["StreamHandler", "logging.StreamHandler"] {
+            assert_eq!(resolve_class(c), Ok(HandlerClass::Stream), "{c}");
+        }
+        for c in ["FileHandler", "logging.FileHandler"] {
+            assert_eq!(resolve_class(c), Ok(HandlerClass::File), "{c}");
+        }
+        assert!(resolve_class("handlers.StreamHandler").is_err());
+        assert!(resolve_class("RotatingFileHandler")
+            .unwrap_err()
+            .contains("handlers.RotatingFileHandler"));
+        assert!(resolve_class("handlers.SysLogHandler")
+            .unwrap_err()
+            .contains("not available"));
+        assert!(resolve_class("os.system").unwrap_err().contains("unknown"));
+    }
+}

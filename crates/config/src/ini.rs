@@ -1,0 +1,1 @@
+//! Python's configparser INI dialect (being written).

@@ -1,0 +1,134 @@
+//! Configuration files for `tracing-handlers`: Python's `logging.conf` (fileConfig) and the
+//! dictConfig schema in TOML or JSON, read into one model, validated, and built into the
+//! dispatch layer's handler set; plus reloading when the file changes.
+//!
+//! The pipeline is raw → validated → built: a loader ([`load`]) reads the file into a
+//! [`Config`], reporting every problem at once with the file, line (or section) and offending
+//! token; [`build`](build::build) opens the handlers. A config file is never code: `args` and
+//! `kwargs` go through a restricted literal parser that accepts Python literals and the
+//! handful of names real configurations use, and nothing else.
+//!
+//! # Supported Rust versions
+//!
+//! The minimum supported Rust version is 1.85.
+
+mod args;
+pub mod build;
+mod dict;
+mod error;
+mod fileconfig;
+mod ini;
+mod model;
+mod pyexpr;
+pub mod reload;
+
+pub use error::{ConfigError, ConfigErrors, Location};
+pub use model::{Config, FormatterDef, HandlerDef, Located, LoggerDef, PyValue};
+
+use std::path::Path;
+
+/// The configuration formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigFormat {
+    /// `.conf`, `.ini` (and anything else): Python's fileConfig INI.
+    Ini,
+    /// `.toml`: the dictConfig schema.
+    Toml,
+    /// `.json`: the dictConfig schema.
+    Json,
+}
+
+impl ConfigFormat {
+    /// The format a path's extension names; INI for anything but `.toml` and `.json`.
+    pub fn of(path: &Path) -> ConfigFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("toml") => ConfigFormat::Toml,
+            Some("json") => ConfigFormat::Json,
+            _ => ConfigFormat::Ini,
+        }
+    }
+}
+
+/// Reads and validates the configuration file at `path` (format by extension).
+///
+/// # Errors
+///
+/// Every problem found, each naming the file, the line or section, and the token.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
+    parse(path, &bytes)
+}
+
+/// Validates configuration text as if read from `path` (which picks the format and names the
+/// file in errors).
+///
+/// # Errors
+///
+/// Every problem found.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigErrors> {
+    match parse_lossy(path, bytes) {
+        (Some(config), errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Reads, validates and plans the file at `path` (everything `check` does: no handler is
+/// opened), collecting the problems of every stage at once.
+///
+/// # Errors
+///
+/// Every problem found, in file order where lines are known.
+pub fn check(path: &Path) -> Result<build::Plan, ConfigErrors> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
+    let (config, mut errors) = parse_lossy(path, &bytes);
+    let Some(config) = config else {
+        return Err(errors);
+    };
+    match build::plan(&config, path) {
+        Ok(plan) if errors.is_empty() => Ok(plan),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.0.extend(more.0);
+            Err(errors)
+        }
+    }
+}
+
+/// The configuration with its invalid parts left out (when anything is left), and every
+/// problem found.
+pub fn parse_lossy(path: &Path, bytes: &[u8]) -> (Option<Config>, ConfigErrors) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return (
+            None,
+            ConfigError::new(path, Location::File, "is an empty file").into(),
+        );
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            let e = ConfigError::new(path, Location::Line(line as u32), "is not valid UTF-8");
+            return (None, e.into());
+        }
+    };
+    match ConfigFormat::of(path) {
+        ConfigFormat::Ini => match fileconfig::parse(path, text) {
+            Ok(config) => (Some(config), ConfigErrors::default()),
+            Err(errors) => (None, errors),
+        },
+        ConfigFormat::Toml => dict::parse_toml_lossy(path, text),
+        ConfigFormat::Json => dict::parse_json_lossy(path, text),
+    }
+}

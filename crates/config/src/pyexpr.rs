@@ -1,0 +1,1 @@
+//! The restricted Python literal parser for `args`/`kwargs` (being written).

@@ -1,0 +1,177 @@
+//! Reloading: when the file changes (noticed within a second, atomic-rename saves included)
+//! or on an explicit call, the new handler set replaces the old one whole. An invalid new file
+//! keeps the old set and reports why.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
+use tracing_handlers_core::dispatch::Dispatch;
+use tracing_handlers_core::report::{report, Report, ReportKind};
+
+use crate::ConfigErrors;
+
+/// How often the watcher looks at the file by default.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How long retired handlers get to drain after a reload.
+const RETIRE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// What identifies one version of the file: a save that replaces it (new inode) or rewrites
+/// it (new mtime or size) changes this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+        #[cfg(unix)]
+        inode: {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        },
+    })
+}
+
+/// Reloads one configuration file into one dispatcher.
+#[derive(Debug)]
+pub struct Reloader {
+    path: PathBuf,
+    dispatch: Dispatch,
+    last: Mutex<Option<Stamp>>,
+}
+
+impl Reloader {
+    /// A reloader for `path` feeding `dispatch` (which should hold that file's handlers now).
+    pub fn new(path: impl Into<PathBuf>, dispatch: Dispatch) -> Self {
+        let path = path.into();
+        let last = Mutex::new(stamp(&path));
+        Reloader {
+            path,
+            dispatch,
+            last,
+        }
+    }
+
+    /// The file this reloader reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads, checks and opens the file now and swaps the handler set in. Records logged
+    /// before the swap go to the old handlers (which are then flushed and closed), records
+    /// after it to the new ones: none is lost or written twice.
+    ///
+    /// # Errors
+    ///
+    /// The problems in the new file; the old handler set stays in place.
+    pub fn reload_now(&self) -> Result<(), ConfigErrors> {
+        *self.last.lock() = stamp(&self.path);
+        let config = crate::load(&self.path)?;
+        let set = crate::build::build(&config, &self.path)?;
+        self.dispatch.replace(set, RETIRE_DEADLINE);
+        Ok(())
+    }
+
+    /// Reloads if the file changed since the last look; reports the outcome.
+    pub fn check(&self) {
+        let now = stamp(&self.path);
+        {
+            let mut last = self.last.lock();
+            if *last == now || now.is_none() {
+                // Unchanged, or missing (mid-save, or removed): keep the running set.
+                return;
+            }
+            *last = now;
+        }
+        let source = format!("config {}", self.path.display());
+        match self.reload_now() {
+            Ok(()) => report(&Report {
+                source: &source,
+                kind: ReportKind::Notice,
+                message: &"reloaded",
+            }),
+            Err(errors) => {
+                let message = format!("not reloaded, keeping the running configuration:\n{errors}");
+                report(&Report {
+                    source: &source,
+                    kind: ReportKind::Failure,
+                    message: &message,
+                });
+            }
+        }
+    }
+}
+
+/// A thread that reloads a configuration file when it changes. Dropping it stops the thread.
+#[derive(Debug)]
+pub struct ConfigWatcher {
+    reloader: Arc<Reloader>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ConfigWatcher {
+    /// Watches `path` for `dispatch`, looking every `interval`.
+    ///
+    /// # Errors
+    ///
+    /// The watcher thread could not start.
+    pub fn start(
+        path: impl Into<PathBuf>,
+        dispatch: Dispatch,
+        interval: Duration,
+    ) -> std::io::Result<Self> {
+        let reloader = Arc::new(Reloader::new(path, dispatch));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let reloader = reloader.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("tracing-handlers-config-watch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Acquire) {
+                        std::thread::park_timeout(interval);
+                        if stop.load(Ordering::Acquire) {
+                            break;
+                        }
+                        reloader.check();
+                    }
+                })?
+        };
+        Ok(ConfigWatcher {
+            reloader,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Reloads now, whether or not the file changed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reloader::reload_now`].
+    pub fn reload_now(&self) -> Result<(), ConfigErrors> {
+        self.reloader.reload_now()
+    }
+}
+
+impl Drop for ConfigWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}

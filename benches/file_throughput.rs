@@ -127,9 +127,16 @@ struct Outcome {
     lines: usize,
     bytes: u64,
     note: String,
+    /// The median CPU time of the runs (all threads of this process, and child processes),
+    /// in seconds: less sensitive than the wall time to other programs sharing the cores.
+    cpu_secs: f64,
 }
 
 impl Outcome {
+    fn cpu_us_per_event(&self) -> f64 {
+        self.cpu_secs * 1e6 / self.events as f64
+    }
+
     fn rate(&self) -> f64 {
         self.events as f64 / self.secs
     }
@@ -141,6 +148,22 @@ impl Outcome {
     fn worst_rate(&self) -> f64 {
         self.events as f64 / self.worst_secs
     }
+}
+
+/// CPU time used so far by this process (all threads) and its finished children, in seconds.
+fn cpu_time() -> f64 {
+    let mut total = 0.0;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: an all-zero `rusage` is valid, and getrusage only writes into it.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `usage` is a valid, writable `rusage`.
+        if unsafe { libc::getrusage(who, &mut usage) } == 0 {
+            for t in [usage.ru_utime, usage.ru_stime] {
+                total += t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+            }
+        }
+    }
+    total
 }
 
 /// Counts the lines of `path` and its size.
@@ -180,6 +203,7 @@ struct Case<'a> {
 /// A finished run: the timing, and the file's line count and size.
 struct Measured {
     run: Run,
+    cpu_secs: f64,
     lines: usize,
     bytes: u64,
 }
@@ -192,14 +216,18 @@ fn run_once(case: &Case<'_>, threads: usize, rep: usize) -> Option<Measured> {
     let name = case.name;
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("bench.log");
-    match (case.run)(&path, threads, per_thread) {
+    let cpu_before = cpu_time();
+    let result = (case.run)(&path, threads, per_thread);
+    let cpu_secs = cpu_time() - cpu_before;
+    match result {
         Ok(run) => {
             let (lines, bytes) = count_lines(&path);
             let lost = events.saturating_sub(lines);
             println!(
-                "  {name:<34} {threads}t run {}: {:>10.0} ev/s  {lines} lines{}{}",
+                "  {name:<34} {threads}t run {}: {:>10.0} ev/s {:>6.2} CPU-us/ev  {lines} lines{}{}",
                 rep + 1,
                 events as f64 / run.secs,
+                cpu_secs * 1e6 / events as f64,
                 if lost > 0 {
                     format!(" ({lost} LOST)")
                 } else {
@@ -211,7 +239,12 @@ fn run_once(case: &Case<'_>, threads: usize, rep: usize) -> Option<Measured> {
                     format!("  [{}]", run.note)
                 },
             );
-            Some(Measured { run, lines, bytes })
+            Some(Measured {
+                run,
+                cpu_secs,
+                lines,
+                bytes,
+            })
         }
         Err(e) => {
             println!("  {name:<34} {threads}t: FAILED: {e}");
@@ -242,6 +275,9 @@ fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outco
         if runs.is_empty() {
             continue;
         }
+        let mut cpu: Vec<f64> = runs.iter().map(|m| m.cpu_secs).collect();
+        cpu.sort_by(f64::total_cmp);
+        let cpu_secs = cpu[cpu.len() / 2];
         runs.sort_by(|a, b| a.run.secs.total_cmp(&b.run.secs));
         let best_secs = runs[0].run.secs;
         let worst_secs = runs[runs.len() - 1].run.secs;
@@ -256,6 +292,7 @@ fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outco
             lines: m.lines,
             bytes: m.bytes,
             note: m.run.note,
+            cpu_secs,
         });
     }
     outcomes
@@ -751,9 +788,9 @@ fn find<'a>(outcomes: &'a [Outcome], case: &str, threads: usize) -> Option<&'a O
 fn print_table(outcomes: &[Outcome]) {
     println!("\n## Results (median of runs; ratio vs \"{BASELINE}\" at the same thread count)\n");
     println!(
-        "| case | threads | events/s (median) | runs min-max | lines on disk | bytes/line | vs fmt+Mutex<File> | best vs best | notes |"
+        "| case | threads | events/s (median) | runs min-max | vs fmt+Mutex<File> | best vs best | CPU µs/event | CPU vs fmt | lines on disk | bytes/line | notes |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for o in outcomes {
         let baseline = find(outcomes, BASELINE, o.threads);
         let ratio = baseline
@@ -761,6 +798,9 @@ fn print_table(outcomes: &[Outcome]) {
             .unwrap_or_else(|| "-".to_owned());
         let best_ratio = baseline
             .map(|b| format!("{:.2}x", o.best_rate() / b.best_rate()))
+            .unwrap_or_else(|| "-".to_owned());
+        let cpu_ratio = baseline
+            .map(|b| format!("{:.2}x", b.cpu_us_per_event() / o.cpu_us_per_event()))
             .unwrap_or_else(|| "-".to_owned());
         let lost = o.events.saturating_sub(o.lines);
         let mut notes = o.note.clone();
@@ -771,12 +811,16 @@ fn print_table(outcomes: &[Outcome]) {
             notes.push_str(&format!("{lost} lines LOST"));
         }
         println!(
-            "| {} | {} | {:.0} | {:.0}-{:.0} | {}/{} | {:.0} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {:.0}-{:.0} | {} | {} | {:.2} | {} | {}/{} | {:.0} | {} |",
             o.case,
             o.threads,
             o.rate(),
             o.worst_rate(),
             o.best_rate(),
+            ratio,
+            best_ratio,
+            o.cpu_us_per_event(),
+            cpu_ratio,
             o.lines,
             o.events,
             if o.lines > 0 {
@@ -784,8 +828,6 @@ fn print_table(outcomes: &[Outcome]) {
             } else {
                 0.0
             },
-            ratio,
-            best_ratio,
             notes,
         );
     }

@@ -834,19 +834,23 @@ fn print_table(outcomes: &[Outcome]) {
 }
 
 fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
-    println!("\n## Targets\n");
+    println!("\n## Targets (ratio of the medians; the verdict is on it)\n");
     let check = |what: &str, ours: &str, other: &str, threads: usize, target: Option<f64>| match (
         find(outcomes, ours, threads),
         find(outcomes, other, threads),
     ) {
         (Some(a), Some(b)) => {
             let ratio = a.rate() / b.rate();
+            let best = a.best_rate() / b.best_rate();
+            let cpu = b.cpu_us_per_event() / a.cpu_us_per_event();
             let verdict = match target {
                 Some(t) if ratio >= t => format!("target >= {t}x: met"),
                 Some(t) => format!("target >= {t}x: MISSED"),
                 None => "for info".to_owned(),
             };
-            println!("- {what}, {threads} thread(s): {ratio:.3}x ({verdict})");
+            println!(
+                "- {what}, {threads} thread(s): {ratio:.3}x ({verdict}); best run vs best run {best:.2}x, CPU per event {cpu:.2}x"
+            );
         }
         _ => println!("- {what}, {threads} thread(s): not measured"),
     };

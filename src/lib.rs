@@ -28,6 +28,10 @@
 //! |---|---|---|
 //! | `stream` | yes | [`stream`]: Python's StreamHandler |
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
+//! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
+//! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
+//! | `rotating-file` | yes | [`rotating_file`]: Python's RotatingFileHandler (size), safe across processes, gzip |
+//! | `timed-rotating-file` | yes | [`timed_rotating_file`]: Python's TimedRotatingFileHandler, safe across processes, gzip |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -43,8 +47,10 @@ mod system;
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};
 #[cfg(feature = "config")]
 pub use configure::{configure, ConfigSource, Configure, InitError, CONFIG_ENV};
-pub use system::{system_default, SYSTEM_FORMAT};
 
+pub use system::{
+    system_default, system_default_at, SYSTEM_FORMAT, SYSTEM_SYSLOG_FORMAT, SYSTEM_SYSLOG_SOCKET,
+};
 /// Configuration files: `logging.conf`, TOML and JSON (feature `config`).
 #[cfg(feature = "config")]
 pub use tracing_handlers_config as config;
@@ -70,6 +76,31 @@ pub use tracing_handlers_stream::{ColorMode, StreamSink};
 pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
+
+/// Python's RotatingFileHandler (feature `rotating-file`).
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file as rotating_file;
+#[cfg(feature = "rotating-file")]
+pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
+/// Python's SysLogHandler (feature `syslog`).
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog as syslog;
+#[cfg(feature = "syslog")]
+pub use tracing_handlers_syslog::{
+    Facility, Framing, MessageFormat, SeverityMapping, SockType, SyslogBuilder, SyslogError,
+    SyslogHandler, SyslogStats, TlsOptions,
+};
+/// Python's WatchedFileHandler (feature `watched-file`).
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file as watched_file;
+#[cfg(feature = "watched-file")]
+pub use tracing_handlers_watched_file::{ReopenHandle, WatchedFileError, WatchedFileSink};
+
+/// Python's TimedRotatingFileHandler (feature `timed-rotating-file`).
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file as timed_rotating_file;
+#[cfg(feature = "timed-rotating-file")]
+pub use tracing_handlers_timed_rotating_file::{TimedRotatingFileSink, When};
 
 /// The README's code blocks, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

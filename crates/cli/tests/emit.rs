@@ -1,13 +1,45 @@
 //! The `tracing-handlers emit` contract of DESIGN.md, run against the real binary.
 //!
-//! Without `--config` the system default applies; until the syslog handler lands it writes
-//! `%(asctime)s %(levelname)s %(name)s: %(message)s` lines to stderr, which these tests read.
+//! Without `--config`, `TRACING_HANDLERS_CONFIG` names the configuration (else the system
+//! default applies, which goes to the local syslog when `/dev/log` exists). These tests point
+//! the variable at a file that writes `%(asctime)s %(levelname)s %(name)s: %(message)s` lines
+//! to stderr, which they read.
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// A configuration equivalent to the system default's stderr fallback, at every level.
+fn stderr_config() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("th-emit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("stderr.toml");
+        std::fs::write(
+            &path,
+            r#"version = 1
+[formatters.system]
+format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+[handlers.stderr]
+class = "logging.StreamHandler"
+formatter = "system"
+colors = "never"
+[root]
+level = "NOTSET"
+handlers = ["stderr"]
+"#,
+        )
+        .unwrap();
+        path
+    })
+}
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tracing-handlers"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tracing-handlers"));
+    cmd.env("TRACING_HANDLERS_CONFIG", stderr_config());
+    cmd
 }
 
 fn run(args: &[&str]) -> Output {
@@ -28,6 +60,27 @@ fn records(out: &Output) -> Vec<String> {
             l[24..].to_owned()
         })
         .collect()
+}
+
+#[test]
+fn without_any_configuration_the_system_default_applies() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tracing-handlers"))
+        .args(["emit", "--level", "error", "--message", "to the system log"])
+        .env_remove("TRACING_HANDLERS_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    if std::path::Path::new("/dev/log").exists() {
+        // The record went to the local syslog: nothing on stderr.
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        // No syslog socket at startup: stderr stands in.
+        assert_eq!(records(&out), vec!["ERROR root: to the system log"]);
+    }
 }
 
 #[test]

@@ -82,15 +82,20 @@ impl<'a> BoundArgs<'a> {
         self.errors.push(e.with_token(value.text.clone()));
     }
 
-    /// Records a problem with parameter `name`'s value.
+    /// Records a problem with parameter `name`'s value. The value is quoted after the message
+    /// unless the message shows it already.
     pub(crate) fn fail(&mut self, name: &str, message: impl Into<String>) {
+        let message = message.into();
         let (location, token) = match self.get(name) {
             Some(v) => (v.location.clone(), Some(v.text.clone())),
             None => (self.location.clone(), None),
         };
-        let mut e = self.error(&location, message);
+        let mut e = self.error(&location, message.clone());
         if let Some(t) = token {
-            e = e.with_token(t);
+            let bare = t.trim_matches(|c| c == '\'' || c == '"');
+            if !message.contains(bare) {
+                e = e.with_token(t);
+            }
         }
         self.errors.push(e);
     }
@@ -174,6 +179,24 @@ impl<'a> BoundArgs<'a> {
             PyValue::None => None,
             _ => {
                 self.invalid(v, "a non-negative integer");
+                None
+            }
+        }
+    }
+
+    /// An optional non-negative number of seconds (int or float).
+    pub(crate) fn seconds(&mut self, name: &str) -> Option<std::time::Duration> {
+        let v = self.get(name)?;
+        let secs = match &v.value {
+            PyValue::Float(x) => *x,
+            PyValue::Int(i) => *i as f64,
+            PyValue::None => return None,
+            _ => f64::NAN,
+        };
+        match std::time::Duration::try_from_secs_f64(secs) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.invalid(v, "a non-negative number of seconds");
                 None
             }
         }

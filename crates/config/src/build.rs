@@ -33,15 +33,19 @@ pub enum HandlerClass {
     File,
     /// `NullHandler`: does nothing.
     Null,
+    /// `handlers.WatchedFileHandler`.
+    WatchedFile,
+    /// `handlers.SysLogHandler`.
+    SysLog,
+    /// `handlers.RotatingFileHandler`.
+    RotatingFile,
+    /// `handlers.TimedRotatingFileHandler`.
+    TimedRotatingFile,
 }
 
 /// Python's handler classes that this build does not provide yet.
 const NOT_YET: &[&str] = &[
-    "WatchedFileHandler",
-    "RotatingFileHandler",
-    "TimedRotatingFileHandler",
     "SocketHandler",
-    "SysLogHandler",
     "NTEventLogHandler",
     "DatagramHandler",
     "SMTPHandler",
@@ -68,6 +72,13 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "StreamHandler" if in_logging => Ok(HandlerClass::Stream),
         "FileHandler" if in_logging => Ok(HandlerClass::File),
         "NullHandler" if in_logging => Ok(HandlerClass::Null),
+        "WatchedFileHandler" if in_handlers => Ok(HandlerClass::WatchedFile),
+        "SysLogHandler" if in_handlers => Ok(HandlerClass::SysLog),
+        "RotatingFileHandler" if in_handlers => Ok(HandlerClass::RotatingFile),
+        "TimedRotatingFileHandler" if in_handlers => Ok(HandlerClass::TimedRotatingFile),
+        "WatchedFileHandler" => {
+            Err("unknown handler class (Python needs handlers.WatchedFileHandler)".to_owned())
+        }
         n if NOT_YET.contains(&n) && in_handlers => {
             Err("handler class is not available in this build yet".to_owned())
         }
@@ -316,6 +327,424 @@ fn plan_file(args: &mut BoundArgs<'_>) -> Option<FilePlan> {
 }
 
 #[derive(Debug)]
+struct WatchedFilePlan {
+    file: FilePlan,
+    check_interval: Option<Duration>,
+}
+
+impl PlannedHandler for WatchedFilePlan {
+    fn describe(&self) -> String {
+        let interval = self
+            .check_interval
+            .unwrap_or(tracing_handlers_watched_file::DEFAULT_CHECK_INTERVAL);
+        format!(
+            "Watched{}, checked every {} ms",
+            self.file.describe(),
+            interval.as_millis()
+        )
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let f = &self.file;
+        let mut builder = tracing_handlers_watched_file::WatchedFileSink::builder(&f.path)
+            .with_open_mode(f.mode)
+            .with_delay(f.delay);
+        if let Some(m) = f.file_mode {
+            builder = builder.with_file_mode(m);
+        }
+        if let Some(i) = self.check_interval {
+            builder = builder.with_check_interval(i);
+        }
+        let sink = builder.build().map_err(|e| e.to_string())?;
+        f.writing.handler(sink, formatter)
+    }
+}
+
+#[derive(Debug)]
+struct SyslogPlan {
+    /// Taken by `open` (the builder owns the formatter, so it is used once).
+    builder: parking_lot::Mutex<Option<tracing_handlers_syslog::SyslogBuilder>>,
+    describe: String,
+}
+
+impl PlannedHandler for SyslogPlan {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let builder = self
+            .builder
+            .lock()
+            .take()
+            .ok_or_else(|| "this plan was opened already".to_owned())?;
+        let handler = builder
+            .with_boxed_formatter(formatter)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(handler))
+    }
+}
+
+/// Python's `SysLogHandler(address=('localhost', 514), facility=LOG_USER, socktype=None)` and
+/// our options.
+fn plan_syslog(args: &mut BoundArgs<'_>) -> SyslogPlan {
+    use tracing_handlers_syslog::{
+        Address, Facility, Framing, MessageFormat, SockType, SyslogBuilder, TlsOptions,
+    };
+    let mut b = SyslogBuilder::new();
+    let mut describe = String::from("SysLogHandler");
+    match args.get("address").map(|v| &v.value) {
+        None | Some(PyValue::None) => describe.push_str(" localhost:514"),
+        Some(PyValue::Str(path)) => {
+            describe.push_str(&format!(" {path}"));
+            b = b.with_address(Address::unix(path));
+        }
+        Some(PyValue::Tuple(items) | PyValue::List(items)) => match items.as_slice() {
+            [PyValue::Str(host), PyValue::Int(port)] if u16::try_from(*port).is_ok() => {
+                describe.push_str(&format!(" {host}:{port}"));
+                b = b.with_address(Address::inet(host.clone(), *port as u16));
+            }
+            _ => args.fail("address", "expected (host, port) or a unix socket path"),
+        },
+        Some(_) => args.fail("address", "expected (host, port) or a unix socket path"),
+    }
+    match args.get("facility").map(|v| v.value.clone()) {
+        None | Some(PyValue::None) => {}
+        Some(PyValue::Int(n)) => match u32::try_from(n).ok().map(Facility::from_number) {
+            Some(Ok(f)) => b = b.with_facility(f),
+            _ => args.fail("facility", "unknown facility"),
+        },
+        Some(PyValue::Str(name)) => match name.parse::<Facility>() {
+            Ok(f) => b = b.with_facility(f),
+            Err(_) => args.fail("facility", "unknown facility"),
+        },
+        Some(_) => args.fail("facility", "expected a facility name or number"),
+    }
+    match args.get("socktype").map(|v| &v.value) {
+        None | Some(PyValue::None) => {}
+        Some(PyValue::Int(1)) => b = b.with_socktype(SockType::Stream),
+        Some(PyValue::Int(2)) => b = b.with_socktype(SockType::Dgram),
+        Some(_) => args.fail(
+            "socktype",
+            "expected socket.SOCK_STREAM or socket.SOCK_DGRAM",
+        ),
+    }
+    if let Some(format) = args.str("format") {
+        match format.to_ascii_lowercase().as_str() {
+            "python" => b = b.with_format(MessageFormat::Python),
+            "rfc3164" => b = b.with_format(MessageFormat::Rfc3164),
+            "rfc5424" => b = b.with_format(MessageFormat::Rfc5424),
+            _ => args.fail("format", "expected 'python', 'rfc3164' or 'rfc5424'"),
+        }
+        describe.push_str(&format!(" {format}"));
+    }
+    if let Some(framing) = args.str("framing") {
+        match framing.to_ascii_lowercase().as_str() {
+            "octet_counting" | "octet-counting" => b = b.with_framing(Framing::OctetCounting),
+            "lf" => b = b.with_framing(Framing::Lf),
+            "nul" => b = b.with_framing(Framing::Nul),
+            _ => args.fail("framing", "expected 'octet_counting', 'lf' or 'nul'"),
+        }
+    }
+    if let Some(v) = args.bool("append_nul") {
+        b = b.with_append_nul(v);
+    }
+    if let Some(v) = args.str("ident") {
+        b = b.with_ident(v);
+    }
+    if let Some(v) = args.str("app_name") {
+        b = b.with_app_name(v);
+    }
+    if let Some(v) = args.str("hostname") {
+        b = b.with_hostname(v);
+    }
+    if let Some(v) = args.bool("escaped_newlines") {
+        b = b.with_escaped_newlines(v);
+    }
+    if let Some(v) = args.size("max_message_size") {
+        b = b.with_max_message_size(v);
+    }
+    if let Some(v) = args.str("sd_id") {
+        b = b.with_sd_id(v);
+    }
+    if let Some(v) = args.str("msgid_field") {
+        b = b.with_msgid_field(Some(v));
+    }
+    if let Some(v) = args.bool("utc") {
+        b = b.with_utc(v);
+    }
+    if let Some(v) = args.size("queue_capacity_bytes") {
+        b = b.with_capacity_bytes(v);
+    }
+    if let Some(policy) = args.str("overflow") {
+        match parse_policy(&policy) {
+            Some(p) => b = b.with_overflow_policy(p),
+            None => args.fail(
+                "overflow",
+                "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
+            ),
+        }
+    }
+    if let Some(v) = args.seconds("connect_timeout") {
+        b = b.with_connect_timeout(v);
+    }
+    if let Some(v) = args.seconds("flush_timeout") {
+        b = b.with_flush_timeout(v);
+    }
+    if args.bool("tls").unwrap_or(false) || args.has("ca_file") {
+        match args.str("ca_file") {
+            Some(ca) => {
+                let mut tls = TlsOptions::new(ca);
+                match (args.str("cert_file"), args.str("key_file")) {
+                    (Some(c), Some(k)) => tls = tls.with_client_auth(c, k),
+                    (None, None) => {}
+                    _ => args.fail("cert_file", "cert_file and key_file go together"),
+                }
+                if let Some(name) = args.str("server_name") {
+                    tls = tls.with_server_name(name);
+                }
+                b = b.with_tls(tls);
+                describe.push_str(" tls");
+            }
+            None => args.fail("tls", "TLS needs ca_file"),
+        }
+    }
+    SyslogPlan {
+        builder: parking_lot::Mutex::new(Some(b)),
+        describe,
+    }
+}
+
+/// Options both rotating handlers take beyond Python's.
+const ROTATION_OPTIONS: &[&str] = &[
+    "file_mode",
+    "compression",
+    "max_age",
+    "max_total_bytes",
+    "multiprocess",
+];
+
+#[derive(Debug)]
+enum RotatingBuilder {
+    Size(tracing_handlers_rotating_file::RotatingFileSinkBuilder),
+    Time(tracing_handlers_timed_rotating_file::TimedRotatingFileSinkBuilder),
+}
+
+#[derive(Debug)]
+struct RotatingPlan {
+    builder: RotatingBuilder,
+    describe: String,
+    writing: Writing,
+}
+
+impl PlannedHandler for RotatingPlan {
+    fn describe(&self) -> String {
+        format!("{}{}", self.describe, self.writing.describe())
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        match &self.builder {
+            RotatingBuilder::Size(b) => {
+                let sink = b.clone().build().map_err(|e| e.to_string())?;
+                self.writing.handler(sink, formatter)
+            }
+            RotatingBuilder::Time(b) => {
+                let sink = b.clone().build().map_err(|e| e.to_string())?;
+                self.writing.handler(sink, formatter)
+            }
+        }
+    }
+}
+
+/// The options both rotating handlers take beyond Python's.
+struct RotationExtras {
+    file_mode: Option<u32>,
+    gzip: bool,
+    max_age: Option<Duration>,
+    max_total_bytes: Option<i64>,
+    multiprocess: Option<bool>,
+}
+
+fn rotation_extras(args: &mut BoundArgs<'_>) -> RotationExtras {
+    let file_mode = args.int("file_mode").and_then(|m| match u32::try_from(m) {
+        Ok(m) if m <= 0o7777 => Some(m),
+        _ => {
+            args.fail("file_mode", "expected permission bits such as 0o640");
+            None
+        }
+    });
+    let gzip = match args
+        .str("compression")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("none") => false,
+        Some("gzip") => true,
+        Some(_) => {
+            args.fail("compression", "expected 'gzip' or None");
+            false
+        }
+    };
+    RotationExtras {
+        file_mode,
+        gzip,
+        max_age: args.seconds("max_age"),
+        max_total_bytes: args.int("max_total_bytes"),
+        multiprocess: args.bool("multiprocess"),
+    }
+}
+
+/// Python's `RotatingFileHandler(filename, mode='a', maxBytes=0, backupCount=0,
+/// encoding=None, delay=False, errors=None)`.
+fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
+    use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
+    let filename = args.required_str("filename");
+    let mode = match args.str("mode").as_deref() {
+        None | Some("a") => OpenMode::Append,
+        Some("w") => OpenMode::Truncate,
+        Some(_) => {
+            args.fail("mode", "expected 'a' or 'w'");
+            OpenMode::Append
+        }
+    };
+    let max_bytes = args.int("maxBytes").unwrap_or(0);
+    let backup_count = args.int("backupCount").unwrap_or(0);
+    check_encoding(args);
+    let delay = args.bool("delay").unwrap_or(false);
+    let extras = rotation_extras(args);
+    let writing = Writing::read(args);
+    let filename = filename?;
+    let mut b = RotatingFileSink::builder(&filename)
+        .with_open_mode(mode)
+        .with_max_bytes(max_bytes)
+        .with_backup_count(backup_count)
+        .with_delay(delay);
+    if let Some(m) = extras.file_mode {
+        b = b.with_file_mode(m);
+    }
+    if extras.gzip {
+        b = b.with_compression(Compression::Gzip);
+    }
+    if let Some(a) = extras.max_age {
+        b = b.with_max_age(a);
+    }
+    if let Some(t) = extras.max_total_bytes {
+        b = b.with_max_total_bytes(t);
+    }
+    if let Some(m) = extras.multiprocess {
+        b = b.with_multiprocess(m);
+    }
+    if let Err(e) = b.check() {
+        args.fail(
+            parameter_of(
+                &e.to_string(),
+                &["maxBytes", "backupCount", "max_total_bytes"],
+            ),
+            e.to_string(),
+        );
+    }
+    Some(RotatingPlan {
+        describe: format!(
+            "RotatingFileHandler {filename} (maxBytes {max_bytes}, backupCount {backup_count}{})",
+            if extras.gzip { ", gzip" } else { "" }
+        ),
+        builder: RotatingBuilder::Size(b),
+        writing,
+    })
+}
+
+/// Python's `TimedRotatingFileHandler(filename, when='h', interval=1, backupCount=0,
+/// encoding=None, delay=False, utc=False, atTime=None, errors=None)`; `atTime` is written
+/// `'HH:MM[:SS]'` (a config file cannot build a `datetime.time`), and `maxBytes` adds size
+/// rotation (ours).
+fn plan_timed(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
+    use tracing_handlers_rotating_file::Compression;
+    use tracing_handlers_timed_rotating_file::TimedRotatingFileSink;
+    let filename = args.required_str("filename");
+    let when = args.str("when").unwrap_or_else(|| "h".to_owned());
+    let interval = args.int("interval").unwrap_or(1);
+    let backup_count = args.int("backupCount").unwrap_or(0);
+    check_encoding(args);
+    let delay = args.bool("delay").unwrap_or(false);
+    let utc = args.bool("utc").unwrap_or(false);
+    let at_time = args.str("atTime");
+    let max_bytes = args.int("maxBytes");
+    let extras = rotation_extras(args);
+    let writing = Writing::read(args);
+    let filename = filename?;
+    let mut b = TimedRotatingFileSink::builder(&filename)
+        .with_when(&when)
+        .with_interval(interval)
+        .with_backup_count(backup_count)
+        .with_delay(delay)
+        .with_utc(utc);
+    if let Some(t) = &at_time {
+        b = b.with_at_time(t);
+    }
+    if let Some(m) = max_bytes {
+        b = b.with_max_bytes(m);
+    }
+    if let Some(m) = extras.file_mode {
+        b = b.with_file_mode(m);
+    }
+    if extras.gzip {
+        b = b.with_compression(Compression::Gzip);
+    }
+    if let Some(a) = extras.max_age {
+        b = b.with_max_age(a);
+    }
+    if let Some(t) = extras.max_total_bytes {
+        b = b.with_max_total_bytes(t);
+    }
+    if let Some(m) = extras.multiprocess {
+        b = b.with_multiprocess(m);
+    }
+    if let Err(e) = b.check() {
+        let text = e.to_string();
+        args.fail(
+            parameter_of(
+                &text,
+                &[
+                    "when",
+                    "interval",
+                    "atTime",
+                    "backupCount",
+                    "maxBytes",
+                    "max_total_bytes",
+                ],
+            ),
+            text,
+        );
+    }
+    Some(RotatingPlan {
+        describe: format!(
+            "TimedRotatingFileHandler {filename} (when {when}, interval {interval}, backupCount {backup_count}{}{})",
+            if utc { ", utc" } else { "" },
+            if extras.gzip { ", gzip" } else { "" }
+        ),
+        builder: RotatingBuilder::Time(b),
+        writing,
+    })
+}
+
+/// The parameter a construction error is about (for its location), by the name the message
+/// uses; `when` is named by Python's messages about intervals and days.
+fn parameter_of(message: &str, candidates: &[&'static str]) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    candidates
+        .iter()
+        .find(|c| lower.contains(&c.to_ascii_lowercase()))
+        .copied()
+        .unwrap_or(if lower.contains("rollover") || lower.contains("day") {
+            "when"
+        } else {
+            candidates[0]
+        })
+}
+
+#[derive(Debug)]
 struct NullPlan;
 
 /// Python's `NullHandler`: does nothing.
@@ -410,6 +839,99 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
                 &extra,
             );
             planned = plan_file(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::WatchedFile => {
+            let extra: Vec<&'static str> = ["file_mode", "check_interval"]
+                .iter()
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &["filename", "mode", "encoding", "delay", "errors"],
+                &extra,
+            );
+            let check_interval = args.seconds("check_interval");
+            planned = plan_file(&mut args).map(|file| {
+                Box::new(WatchedFilePlan {
+                    file,
+                    check_interval,
+                }) as Box<dyn PlannedHandler>
+            });
+        }
+        HandlerClass::SysLog => {
+            const EXTRA: &[&str] = &[
+                "format",
+                "framing",
+                "append_nul",
+                "ident",
+                "app_name",
+                "hostname",
+                "escaped_newlines",
+                "max_message_size",
+                "sd_id",
+                "msgid_field",
+                "utc",
+                "queue_capacity_bytes",
+                "overflow",
+                "connect_timeout",
+                "flush_timeout",
+                "tls",
+                "ca_file",
+                "cert_file",
+                "key_file",
+                "server_name",
+            ];
+            args = BoundArgs::bind(path, def, &["address", "facility", "socktype"], EXTRA);
+            planned = Some(Box::new(plan_syslog(&mut args)));
+        }
+        HandlerClass::RotatingFile => {
+            let extra: Vec<&'static str> = ROTATION_OPTIONS
+                .iter()
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &[
+                    "filename",
+                    "mode",
+                    "maxBytes",
+                    "backupCount",
+                    "encoding",
+                    "delay",
+                    "errors",
+                ],
+                &extra,
+            );
+            planned = plan_rotating(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::TimedRotatingFile => {
+            let extra: Vec<&'static str> = ["maxBytes"]
+                .iter()
+                .chain(ROTATION_OPTIONS)
+                .chain(QUEUE_OPTIONS)
+                .copied()
+                .collect();
+            args = BoundArgs::bind(
+                path,
+                def,
+                &[
+                    "filename",
+                    "when",
+                    "interval",
+                    "backupCount",
+                    "encoding",
+                    "delay",
+                    "utc",
+                    "atTime",
+                    "errors",
+                ],
+                &extra,
+            );
+            planned = plan_timed(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);

@@ -109,6 +109,16 @@ impl ConfigErrors {
     pub fn push(&mut self, error: ConfigError) {
         self.0.push(error);
     }
+
+    /// Puts the problems in file order: whole-file problems first, then by line, then those
+    /// located by key path (in the order found).
+    pub fn sort(&mut self) {
+        self.0.sort_by_key(|e| match e.location {
+            Location::File => 0,
+            Location::Line(n) => u64::from(n) + 1,
+            Location::Section(_) => u64::MAX,
+        });
+    }
 }
 
 impl fmt::Display for ConfigErrors {

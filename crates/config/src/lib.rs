@@ -96,9 +96,35 @@ pub fn check(path: &Path) -> Result<build::Plan, ConfigErrors> {
         Ok(plan) if errors.is_empty() => Ok(plan),
         Ok(_) => Err(errors),
         Err(more) => {
-            errors.0.extend(more.0);
+            // A section that already failed to read gives no second, derived complaint.
+            let failed: Vec<String> = errors.iter().filter_map(section_of).collect();
+            errors.0.extend(
+                more.0
+                    .into_iter()
+                    .filter(|e| section_of(e).is_none_or(|s| !failed.contains(&s))),
+            );
+            errors.sort();
             Err(errors)
         }
+    }
+}
+
+/// The handler or formatter a problem belongs to (`handler_file`, or `handler_file` for the
+/// key path `handlers.file.mode`).
+fn section_of(e: &ConfigError) -> Option<String> {
+    if let Some(s) = &e.section {
+        return Some(s.clone());
+    }
+    match &e.location {
+        Location::Section(path) => {
+            let mut parts = path.split('.');
+            match (parts.next(), parts.next()) {
+                (Some("handlers"), Some(name)) => Some(format!("handler_{name}")),
+                (Some("formatters"), Some(name)) => Some(format!("formatter_{name}")),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -124,10 +150,10 @@ pub fn parse_lossy(path: &Path, bytes: &[u8]) -> (Option<Config>, ConfigErrors) 
         }
     };
     match ConfigFormat::of(path) {
-        ConfigFormat::Ini => match fileconfig::parse(path, text) {
-            Ok(config) => (Some(config), ConfigErrors::default()),
-            Err(errors) => (None, errors),
-        },
+        ConfigFormat::Ini => {
+            let (config, errors) = fileconfig::parse_lossy(path, text);
+            (Some(config), errors)
+        }
         ConfigFormat::Toml => dict::parse_toml_lossy(path, text),
         ConfigFormat::Json => dict::parse_json_lossy(path, text),
     }

@@ -84,13 +84,9 @@ impl FileSink {
             closed: AtomicBool::new(false),
         };
         if !b.delay {
-            let file = sink.open_file().map_err(|e| match e {
-                OpenError::CreateDir(path, source) => FileError::CreateDir { path, source },
-                OpenError::Open(source) => FileError::Open {
-                    path: sink.path.clone(),
-                    source,
-                },
-            })?;
+            let file = sink
+                .open_file()
+                .map_err(|e| e.into_file_error(&sink.path))?;
             sink.file.store(Some(Arc::new(file)));
         }
         Ok(sink)
@@ -133,6 +129,60 @@ impl FileSink {
             self.closed.store(true, Ordering::Release);
         }
         self.file.store(None);
+    }
+
+    /// The open file, if any: for inspection (its metadata, its device and inode), as the
+    /// watched file sink does. Later records may go to another file after a
+    /// [`reopen`](FileSink::reopen).
+    ///
+    /// ```
+    /// use tracing_handlers_file::FileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let sink = FileSink::new(dir.path().join("app.log"))?;
+    /// assert_eq!(sink.file().expect("open").metadata()?.len(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn file(&self) -> Option<Arc<File>> {
+        self.file.load_full()
+    }
+
+    /// Opens the path again now (creating missing folders) and sends later records to the
+    /// newly opened file; the previous file is closed once writes in flight finish. This is
+    /// what a daemon does on SIGHUP after `logrotate` renamed its file away.
+    ///
+    /// In [truncate](OpenMode::Truncate) mode the reopened file is emptied (as Python's
+    /// `WatchedFileHandler` reopening with `'w'`); after [`close`](FileSink::close) in that
+    /// mode nothing is opened. When opening fails, the previous file (if any) stays in use.
+    ///
+    /// ```
+    /// use tracing_handlers_core::{Level, Sink};
+    /// use tracing_handlers_file::FileSink;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("app.log");
+    /// let sink = FileSink::new(&path)?;
+    /// sink.write_record(b"old\n", Level::INFO)?;
+    /// std::fs::rename(&path, dir.path().join("app.log.1"))?;
+    /// sink.reopen()?;
+    /// sink.write_record(b"new\n", Level::INFO)?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, "new\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::CreateDir`] or [`FileError::Open`] when the file cannot be opened.
+    pub fn reopen(&self) -> Result<(), FileError> {
+        let _guard = self.opening.lock();
+        if self.closed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let file = self
+            .open_file()
+            .map_err(|e| e.into_file_error(&self.path))?;
+        self.file.store(Some(Arc::new(file)));
+        Ok(())
     }
 
     /// Writes `bytes` with one `write` (a loop only on a short write), opening the file first
@@ -211,6 +261,16 @@ enum OpenError {
 }
 
 impl OpenError {
+    fn into_file_error(self, file: &Path) -> FileError {
+        match self {
+            OpenError::CreateDir(path, source) => FileError::CreateDir { path, source },
+            OpenError::Open(source) => FileError::Open {
+                path: file.to_owned(),
+                source,
+            },
+        }
+    }
+
     fn into_io(self) -> io::Error {
         match self {
             OpenError::CreateDir(path, e) => io::Error::new(

@@ -1,0 +1,292 @@
+//! Handlers configured from files behave as the same handlers built in code.
+
+use tracing_handlers::Builder;
+
+#[test]
+fn a_watched_file_handler_from_toml_follows_a_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let config = dir.path().join("logging.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[handlers.w]
+class = "logging.handlers.WatchedFileHandler"
+filename = "{}"
+check_interval = 0
+[root]
+level = "INFO"
+handlers = ["w"]
+"#,
+            log.display()
+        ),
+    )
+    .unwrap();
+    let guard = Builder::from_config_file(&config)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::info!("before");
+    std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+    tracing::info!("after");
+    drop(guard);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.log.1")).unwrap(),
+        "before\n"
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "after\n");
+}
+
+/// Runs `conf` (a logging.conf with `{ADDRESS}` in it) in CPython and here, logging the same
+/// records, and returns the datagrams each side sent to `receive`.
+fn syslog_datagrams(
+    conf: &str,
+    address: &str,
+    receive: &dyn Fn() -> Vec<Vec<u8>>,
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logging.conf");
+    std::fs::write(&path, conf.replace("{ADDRESS}", address)).unwrap();
+    let script = format!(
+        "import logging, logging.config\n\
+         logging.config.fileConfig({path:?})\n\
+         logging.getLogger('portal.api').warning('disk low')\n\
+         logging.getLogger('portal.api').critical('h\u{e9}llo \u{20ac}')\n\
+         logging.getLogger('x').info('info line')\n\
+         logging.shutdown()\n",
+        path = path.to_str().unwrap()
+    );
+    tracing_handlers_test_support::python(&script, b"", &[]);
+    let python = receive();
+    let guard = Builder::from_config_file(&path)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::warn!(target: "portal::api", "disk low");
+    tracing_handlers::critical!(target: "portal::api", "héllo €");
+    tracing::info!(target: "x", "info line");
+    drop(guard);
+    (python, receive())
+}
+
+const SYSLOG_CONF: &str = "[loggers]
+keys=root
+
+[handlers]
+keys=syslog
+
+[formatters]
+keys=f
+
+[logger_root]
+level=INFO
+handlers=syslog
+
+[handler_syslog]
+class=handlers.SysLogHandler
+args=({ADDRESS}, handlers.SysLogHandler.LOG_LOCAL3)
+formatter=f
+
+[formatter_f]
+format=portal: %(levelname)s %(name)s %(message)s
+";
+
+#[test]
+fn a_syslog_handler_from_logging_conf_sends_cpythons_bytes_over_udp() {
+    if !tracing_handlers_test_support::require(
+        "python3",
+        "a_syslog_handler_from_logging_conf_sends_cpythons_bytes_over_udp",
+    ) {
+        return;
+    }
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let receive = || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = socket.recv(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+        got
+    };
+    let (python, ours) = syslog_datagrams(SYSLOG_CONF, &format!("('127.0.0.1', {port})"), &receive);
+    assert_eq!(python.len(), 3, "CPython sent three datagrams");
+    assert_eq!(ours, python);
+    assert!(python[1].starts_with(b"<154>portal: CRITICAL")); // local3 (19) * 8 + crit (2)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_syslog_handler_from_logging_conf_sends_cpythons_bytes_on_a_unix_socket() {
+    if !tracing_handlers_test_support::require(
+        "python3",
+        "a_syslog_handler_from_logging_conf_sends_cpythons_bytes_on_a_unix_socket",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock_path = dir.path().join("log.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let receive = || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        while let Ok(n) = socket.recv(&mut buf) {
+            got.push(buf[..n].to_vec());
+        }
+        got
+    };
+    let address = format!("'{}'", sock_path.display());
+    let (python, ours) = syslog_datagrams(SYSLOG_CONF, &address, &receive);
+    assert_eq!(python.len(), 3);
+    assert_eq!(ours, python);
+}
+
+#[test]
+fn a_syslog_handler_from_toml_takes_every_option() {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(2000)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[formatters.f]
+format = "%(message)s"
+[handlers.syslog]
+class = "logging.handlers.SysLogHandler"
+address = ["127.0.0.1", {port}]
+facility = "local7"
+socktype = 2
+format = "rfc5424"
+app_name = "portal"
+hostname = "web1"
+sd_id = "meta@32473"
+msgid_field = "msgid"
+escaped_newlines = true
+max_message_size = 2048
+utc = true
+formatter = "f"
+[root]
+level = "DEBUG"
+handlers = ["syslog"]
+"#
+        ),
+    )
+    .unwrap();
+    let plan = tracing_handlers::config::check(&config).unwrap();
+    assert!(
+        plan.describe().contains("SysLogHandler 127.0.0.1:"),
+        "{}",
+        plan.describe()
+    );
+    let guard = Builder::from_config_file(&config)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::error!(user = "bob", msgid = "LOGIN", "two\nlines");
+    drop(guard);
+    let mut buf = [0u8; 2048];
+    let n = socket.recv(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    // local7 (23) * 8 + err (3) = 187; RFC 5424 header, structured data, escaped newline.
+    assert!(text.starts_with("<187>1 "), "{text}");
+    assert!(text.contains(" web1 portal "), "{text}");
+    assert!(text.contains(" LOGIN [meta@32473 user=\"bob\"]"), "{text}");
+    assert!(text.ends_with("two\\nlines"), "{text}");
+}
+
+#[test]
+fn rotating_handlers_from_toml_rotate_and_compress() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.toml");
+    let size_log = dir.path().join("size.log");
+    let timed_log = dir.path().join("timed.log");
+    std::fs::write(
+        &config,
+        format!(
+            r#"version = 1
+[handlers.size]
+class = "logging.handlers.RotatingFileHandler"
+filename = "{}"
+maxBytes = 200
+backupCount = 3
+compression = "gzip"
+max_total_bytes = 100000
+[handlers.timed]
+class = "logging.handlers.TimedRotatingFileHandler"
+filename = "{}"
+when = "midnight"
+atTime = "03:30"
+backupCount = 7
+utc = true
+maxBytes = 150
+multiprocess = false
+[root]
+level = "INFO"
+handlers = ["size", "timed"]
+"#,
+            size_log.display(),
+            timed_log.display()
+        ),
+    )
+    .unwrap();
+    let describe = tracing_handlers::config::check(&config).unwrap().describe();
+    assert!(describe.contains("RotatingFileHandler"), "{describe}");
+    let guard = Builder::from_config_file(&config)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    for i in 0..20 {
+        tracing::info!("record {i:02} with some padding");
+    }
+    drop(guard);
+    // 20 records of 32 bytes, 200-byte files: rotated (and compressed off the caller's thread;
+    // shutdown waited for it).
+    assert!(dir.path().join("size.log.1.gz").exists());
+    assert!(std::fs::metadata(&size_log).unwrap().len() <= 200);
+    // The timed handler also rotates by size (ours).
+    assert!(std::fs::metadata(&timed_log).unwrap().len() <= 150);
+    let rotated: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("timed.log."))
+        .collect();
+    assert!(!rotated.is_empty(), "timed handler rotated by size");
+}
+
+#[test]
+fn bad_rotation_parameters_are_named_by_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.conf");
+    std::fs::write(
+        &config,
+        "[loggers]\nkeys=root\n\n[handlers]\nkeys=a,b\n\n[formatters]\nkeys=\n\n\
+         [logger_root]\nhandlers=a,b\n\n\
+         [handler_a]\nclass=handlers.RotatingFileHandler\nargs=('a.log', 'a', -1, 2)\n\n\
+         [handler_b]\nclass=handlers.TimedRotatingFileHandler\nargs=('b.log', 'X')\n",
+    )
+    .unwrap();
+    let errors = tracing_handlers::config::check(&config)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains(":15: [handler_a] maxBytes must not be negative: -1"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(":17: [handler_b] Invalid rollover interval specified: X"),
+        "{errors}"
+    );
+    assert!(!dir.path().join("a.log").exists(), "check opens nothing");
+}

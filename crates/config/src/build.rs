@@ -1134,9 +1134,13 @@ mod tests {
         assert!(resolve_class("RotatingFileHandler")
             .unwrap_err()
             .contains("handlers.RotatingFileHandler"));
-        assert!(resolve_class("handlers.SysLogHandler")
+        assert!(resolve_class("handlers.SMTPHandler")
             .unwrap_err()
             .contains("not available"));
+        assert_eq!(
+            resolve_class("logging.handlers.SysLogHandler"),
+            Ok(HandlerClass::SysLog)
+        );
         assert!(resolve_class("os.system").unwrap_err().contains("unknown"));
     }
 }

@@ -138,6 +138,47 @@ impl Hasher for PtrHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PtrHasher>>;
 
+/// A route, borrowed from the current state or owned.
+enum RouteRef<'a> {
+    Borrowed(&'a CachedRoute),
+    Owned(Arc<CachedRoute>),
+}
+
+impl std::ops::Deref for RouteRef<'_> {
+    type Target = CachedRoute;
+    fn deref(&self) -> &CachedRoute {
+        match self {
+            RouteRef::Borrowed(r) => r,
+            RouteRef::Owned(r) => r,
+        }
+    }
+}
+
+/// One entry of the per-thread route cache.
+#[derive(Clone, Copy)]
+struct RouteSlot {
+    generation: u64,
+    callsite: usize,
+    route: *const CachedRoute,
+    critical: bool,
+}
+
+const ROUTE_CACHE_SLOTS: usize = 16;
+
+const EMPTY_SLOT: RouteSlot = RouteSlot {
+    generation: 0,
+    callsite: 0,
+    route: std::ptr::null(),
+    critical: false,
+};
+
+thread_local! {
+    /// Recently used callsite routes of this thread (direct-mapped by callsite address).
+    static ROUTE_CACHE: [Cell<RouteSlot>; ROUTE_CACHE_SLOTS] = const {
+        [const { Cell::new(EMPTY_SLOT) }; ROUTE_CACHE_SLOTS]
+    };
+}
+
 /// A route with the logger name it was computed for.
 #[derive(Debug)]
 struct CachedRoute {
@@ -148,6 +189,8 @@ struct CachedRoute {
 /// A handler set plus its route caches; replaced whole on reload or level change.
 #[derive(Debug)]
 struct State {
+    /// Unique per state ever made: what the per-thread route cache checks.
+    generation: u64,
     set: HandlerSet,
     needs_spans: bool,
     /// Per callsite: the route and whether the callsite is a `critical!` one.
@@ -157,8 +200,10 @@ struct State {
 
 impl State {
     fn new(set: HandlerSet) -> Self {
+        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let needs_spans = set.handlers.iter().any(|h| h.handler.needs_spans());
         State {
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             set,
             needs_spans,
             by_callsite: RwLock::new(FastMap::default()),
@@ -180,6 +225,35 @@ impl State {
             .entry(target.into())
             .or_insert(route)
             .clone()
+    }
+
+    /// The route of a callsite, through this thread's cache: no lock, no shared write.
+    fn cached_route(&self, meta: &'static Metadata<'static>) -> (RouteRef<'_>, bool) {
+        let key = meta as *const Metadata<'static> as usize;
+        let slot = (key >> 4) % ROUTE_CACHE_SLOTS;
+        let hit = ROUTE_CACHE
+            .try_with(|cache| {
+                let s = cache[slot].get();
+                (s.generation == self.generation && s.callsite == key).then_some(s)
+            })
+            .ok()
+            .flatten();
+        if let Some(s) = hit {
+            // SAFETY: `s.route` points into an `Arc<CachedRoute>` held by `self.by_callsite`
+            // (the slot's generation is this state's, and generations are never reused). A
+            // state never removes entries, and `&self` keeps the state alive for `'_`.
+            return (RouteRef::Borrowed(unsafe { &*s.route }), s.critical);
+        }
+        let (route, critical) = self.route_for_callsite(meta);
+        let _ = ROUTE_CACHE.try_with(|cache| {
+            cache[slot].set(RouteSlot {
+                generation: self.generation,
+                callsite: key,
+                route: Arc::as_ptr(&route),
+                critical,
+            });
+        });
+        (RouteRef::Owned(route), critical)
     }
 
     /// The route of a callsite and whether it is a `critical!` callsite (decided once).
@@ -522,9 +596,9 @@ impl Dispatch {
         let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
         let state = self.shared.state.load();
         let (route, critical) = if is_log {
-            (state.route_for_name(meta.target()), false)
+            (RouteRef::Owned(state.route_for_name(meta.target())), false)
         } else {
-            state.route_for_callsite(event.metadata())
+            state.cached_route(event.metadata())
         };
         let level = if critical {
             Level::CRITICAL

@@ -500,3 +500,32 @@ impl Drop for ExitGuard<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SOCK-05: emitting once per second to a closed port, CPython attempts to connect at
+    /// t = 0, 1, 3, 7, 15, 31, 61, 91, 121, 151, 181.
+    #[test]
+    fn pythons_schedule() {
+        let b = Backoff {
+            initial: Duration::from_secs(1),
+            factor: 2.0,
+            max: Duration::from_secs(30),
+        };
+        let mut t = Duration::ZERO;
+        let mut wait = b.initial;
+        let mut attempts = vec![0];
+        while t < Duration::from_secs(200) {
+            t += wait;
+            wait = b.next(wait);
+            if t < Duration::from_secs(200) {
+                attempts.push(t.as_secs());
+            }
+        }
+        assert_eq!(attempts, [0, 1, 3, 7, 15, 31, 61, 91, 121, 151, 181]);
+        let huge = Backoff { factor: 1e300, ..b };
+        assert_eq!(huge.next(Duration::from_secs(30)), Duration::from_secs(30));
+    }
+}

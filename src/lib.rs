@@ -30,6 +30,7 @@
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
 //! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
+//! | `socket` | yes | [`socket`]: Python's SocketHandler (pickle frames or JSON lines, reconnect, bounded buffer) and the [`Receiver`] |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -75,6 +76,14 @@ pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 
+/// Python's SocketHandler and the receiving end (feature `socket`).
+#[cfg(feature = "socket")]
+pub use tracing_handlers_socket as socket;
+#[cfg(feature = "socket")]
+pub use tracing_handlers_socket::{
+    Protocol, ReceiveProtocol, ReceivedRecord, Receiver, ReceiverOptions, ReceiverStats,
+    SocketBuilder, SocketError, SocketHandler, SocketStats,
+};
 /// Python's SysLogHandler (feature `syslog`).
 #[cfg(feature = "syslog")]
 pub use tracing_handlers_syslog as syslog;

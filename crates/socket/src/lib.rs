@@ -72,3 +72,8 @@ pub use receiver::{
 };
 pub use sender::SENDER_THREAD_NAME;
 pub use stats::SocketStats;
+
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

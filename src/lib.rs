@@ -32,6 +32,7 @@
 //! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
 //! | `rotating-file` | yes | [`rotating_file`]: Python's RotatingFileHandler (size), safe across processes, gzip |
 //! | `timed-rotating-file` | yes | [`timed_rotating_file`]: Python's TimedRotatingFileHandler, safe across processes, gzip |
+//! | `socket` | yes | [`socket`]: Python's SocketHandler (pickle frames or JSON lines, reconnect, bounded buffer) and the [`Receiver`] |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -82,6 +83,14 @@ pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 pub use tracing_handlers_rotating_file as rotating_file;
 #[cfg(feature = "rotating-file")]
 pub use tracing_handlers_rotating_file::{Compression, RotatingFileError, RotatingFileSink};
+/// Python's SocketHandler and the receiving end (feature `socket`).
+#[cfg(feature = "socket")]
+pub use tracing_handlers_socket as socket;
+#[cfg(feature = "socket")]
+pub use tracing_handlers_socket::{
+    Protocol, ReceiveProtocol, ReceivedRecord, Receiver, ReceiverOptions, ReceiverStats,
+    SocketBuilder, SocketError, SocketHandler, SocketStats,
+};
 /// Python's SysLogHandler (feature `syslog`).
 #[cfg(feature = "syslog")]
 pub use tracing_handlers_syslog as syslog;

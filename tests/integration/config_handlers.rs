@@ -289,4 +289,102 @@ fn bad_rotation_parameters_are_named_by_check() {
         "{errors}"
     );
     assert!(!dir.path().join("a.log").exists(), "check opens nothing");
+/// Reads every pickle frame a peer sends on one connection until it closes.
+fn read_frames(
+    listener: &std::net::TcpListener,
+) -> Vec<tracing_handlers::socket::pickle::PickleValue> {
+    use std::io::Read;
+    let (mut conn, _) = listener.accept().unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut data = Vec::new();
+    conn.read_to_end(&mut data).unwrap();
+    let mut frames = Vec::new();
+    let mut rest = &data[..];
+    while rest.len() >= 4 {
+        let n = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+        let limits = tracing_handlers::socket::pickle::PickleLimits::default();
+        frames.push(tracing_handlers::socket::pickle::load(&rest[4..4 + n], &limits).unwrap());
+        rest = &rest[4 + n..];
+    }
+    frames
+}
+
+#[test]
+fn a_socket_handler_from_logging_conf_sends_the_dicts_cpython_sends() {
+    use tracing_handlers::socket::pickle::PickleValue;
+    if !tracing_handlers_test_support::require(
+        "python3",
+        "a_socket_handler_from_logging_conf_sends_the_dicts_cpython_sends",
+    ) {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logging.conf");
+    std::fs::write(
+        &path,
+        format!(
+            "[loggers]\nkeys=root\n\n[handlers]\nkeys=sock\n\n[formatters]\nkeys=\n\n\
+             [logger_root]\nlevel=INFO\nhandlers=sock\n\n\
+             [handler_sock]\nclass=handlers.SocketHandler\nargs=('127.0.0.1', {port})\n"
+        ),
+    )
+    .unwrap();
+    let script = format!(
+        "import logging, logging.config\n\
+         logging.config.fileConfig({path:?})\n\
+         logging.getLogger('portal.api').warning('disk low')\n\
+         logging.getLogger('portal.api').critical('h\u{e9}llo \u{20ac}')\n\
+         logging.getLogger('x').info('info line')\n\
+         logging.shutdown()\n",
+        path = path.to_str().unwrap()
+    );
+    tracing_handlers_test_support::python(&script, b"", &[]);
+    let python = read_frames(&listener);
+    let guard = Builder::from_config_file(&path)
+        .unwrap()
+        .set_default()
+        .unwrap();
+    tracing::warn!(target: "portal::api", "disk low");
+    tracing_handlers::critical!(target: "portal::api", "héllo €");
+    tracing::info!(target: "x", "info line");
+    drop(guard);
+    let ours = read_frames(&listener);
+    assert_eq!(python.len(), 3);
+    assert_eq!(ours.len(), 3);
+    let keys = |d: &PickleValue| -> Vec<String> {
+        let PickleValue::Dict(items) = d else {
+            panic!("not a dict")
+        };
+        let mut k: Vec<String> = items
+            .iter()
+            .map(|(k, _)| match k {
+                PickleValue::Str(s) => s.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    for (p, o) in python.iter().zip(&ours) {
+        // CPython 3.12+ adds taskName, which a tracing record has no equivalent of.
+        let mut theirs = keys(p);
+        theirs.retain(|k| k != "taskName");
+        assert_eq!(keys(o), theirs);
+        for k in [
+            "name",
+            "msg",
+            "args",
+            "levelname",
+            "levelno",
+            "exc_info",
+            "exc_text",
+            "stack_info",
+            "processName",
+        ] {
+            assert_eq!(o.get(k), p.get(k), "{k}");
+        }
+    }
 }

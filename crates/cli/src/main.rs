@@ -1,5 +1,5 @@
-//! The `tracing-handlers` command: emit events through the configured logging (and, as the
-//! features land, check configs and receive records).
+//! The `tracing-handlers` command: check configs, emit events through the configured logging,
+//! receive records from socket handlers.
 
 use std::io::{self, BufRead};
 use std::process::ExitCode;
@@ -27,6 +27,26 @@ enum Command {
     },
     /// Install the configured logging and emit events.
     Emit(EmitArgs),
+    /// Accept socket-handler connections (ours and CPython's SocketHandler) and hand each
+    /// record to the configured handlers.
+    Receive(ReceiveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ReceiveArgs {
+    /// Where to listen: HOST:PORT (port 0 picks a free port, printed once listening).
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: String,
+    /// The logging configuration that receives the records.
+    #[arg(long, value_name = "CONFIG")]
+    config: std::path::PathBuf,
+    /// What connections send: `auto` tells pickle frames from JSON lines per connection.
+    #[arg(long, value_name = "auto|pickle|json", default_value = "auto", value_parser = parse_protocol)]
+    protocol: tracing_handlers::ReceiveProtocol,
+}
+
+fn parse_protocol(s: &str) -> Result<tracing_handlers::ReceiveProtocol, String> {
+    s.parse()
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,7 +111,60 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { config } => check(&config),
         Command::Emit(args) => emit(args),
+        Command::Receive(args) => receive(&args),
     }
+}
+
+/// `receive`: listen until SIGTERM or SIGINT, then flush and exit 0.
+fn receive(args: &ReceiveArgs) -> ExitCode {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use tracing_handlers::{Receiver, ReceiverOptions};
+    let builder = match Builder::from_config_file(&args.config) {
+        Ok(b) => b,
+        Err(errors) => {
+            for e in errors.iter() {
+                diag(format_args!("{e}"));
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let guard = match builder.with_log_bridge(false).try_init() {
+        Ok(g) => g,
+        Err(e) => {
+            diag(format_args!("{e}"));
+            return ExitCode::from(1);
+        }
+    };
+    // Before listening, so a signal right after the announcement is not lost.
+    let mut signals = match signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) {
+        Ok(s) => s,
+        Err(e) => {
+            diag(format_args!("cannot handle signals: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let options = ReceiverOptions::new().with_protocol(args.protocol);
+    let receiver = match Receiver::bind(args.listen.as_str(), guard.dispatch().clone(), options) {
+        Ok(r) => r,
+        Err(e) => {
+            diag(format_args!("{e}"));
+            return ExitCode::from(1);
+        }
+    };
+    announce(&receiver.local_addr());
+    let _ = signals.forever().next();
+    receiver.shutdown();
+    drop(guard);
+    ExitCode::SUCCESS
+}
+
+/// `listening on HOST:PORT` on stderr (the contract the end-to-end tests read).
+#[allow(clippy::print_stderr)]
+fn announce(addr: &std::net::SocketAddr) {
+    use std::io::Write as _;
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "listening on {addr}");
+    let _ = err.flush();
 }
 
 /// `check CONFIG`: validate without opening anything; problems on stderr, exit 2.

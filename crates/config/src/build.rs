@@ -41,11 +41,12 @@ pub enum HandlerClass {
     RotatingFile,
     /// `handlers.TimedRotatingFileHandler`.
     TimedRotatingFile,
+    /// `handlers.SocketHandler`.
+    Socket,
 }
 
 /// Python's handler classes that this build does not provide yet.
 const NOT_YET: &[&str] = &[
-    "SocketHandler",
     "NTEventLogHandler",
     "DatagramHandler",
     "SMTPHandler",
@@ -76,8 +77,10 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "SysLogHandler" if in_handlers => Ok(HandlerClass::SysLog),
         "RotatingFileHandler" if in_handlers => Ok(HandlerClass::RotatingFile),
         "TimedRotatingFileHandler" if in_handlers => Ok(HandlerClass::TimedRotatingFile),
+        "SocketHandler" if in_handlers => Ok(HandlerClass::Socket),
         n @ ("WatchedFileHandler"
         | "SysLogHandler"
+        | "SocketHandler"
         | "RotatingFileHandler"
         | "TimedRotatingFileHandler") => {
             Err(format!("unknown handler class (Python needs handlers.{n})"))
@@ -748,6 +751,101 @@ fn parameter_of(message: &str, candidates: &[&'static str]) -> &'static str {
 }
 
 #[derive(Debug)]
+struct SocketPlan {
+    builder: tracing_handlers_socket::SocketBuilder,
+    describe: String,
+}
+
+impl PlannedHandler for SocketPlan {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    /// The handler sends records, not formatted text: the formatter is not used (as
+    /// CPython's `SocketHandler`, which pickles the record's attributes).
+    fn open(&self, _formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let handler = self.builder.clone().build().map_err(|e| e.to_string())?;
+        Ok(Arc::new(handler))
+    }
+}
+
+/// Python's `SocketHandler(host, port)` (`port=None`: `host` is a unix socket path) and our
+/// options.
+fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
+    use tracing_handlers_socket::{Protocol, SocketBuilder};
+    let host = args.required_str("host")?;
+    let port = match args.get("port").map(|v| &v.value) {
+        None => {
+            let _ = args.required_str("port");
+            return None;
+        }
+        Some(PyValue::None) => None,
+        Some(PyValue::Int(p)) if u16::try_from(*p).is_ok() => Some(*p as u16),
+        Some(_) => {
+            args.fail("port", "expected a port number (0-65535) or None");
+            return None;
+        }
+    };
+    let mut b = SocketBuilder::new(host.clone(), port);
+    let mut describe = match port {
+        Some(p) if host.contains(':') => format!("SocketHandler [{host}]:{p}"),
+        Some(p) => format!("SocketHandler {host}:{p}"),
+        None => format!("SocketHandler unix {host}"),
+    };
+    if let Some(p) = args.str("protocol") {
+        match p.parse::<Protocol>() {
+            Ok(p) => {
+                describe.push_str(&format!(" {p}"));
+                b = b.with_protocol(p);
+            }
+            Err(_) => args.fail("protocol", "expected 'pickle' or 'json'"),
+        }
+    }
+    if let Some(v) = args.size("queue_capacity_bytes") {
+        b = b.with_capacity_bytes(v);
+    }
+    if let Some(policy) = args.str("overflow") {
+        match parse_policy(&policy) {
+            Some(p) => b = b.with_overflow_policy(p),
+            None => args.fail(
+                "overflow",
+                "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
+            ),
+        }
+    }
+    let start = args
+        .seconds("retry_start")
+        .unwrap_or(Duration::from_secs(1));
+    let max = args.seconds("retry_max").unwrap_or(Duration::from_secs(30));
+    let factor = match args.get("retry_factor").map(|v| &v.value) {
+        None | Some(PyValue::None) => 2.0,
+        Some(PyValue::Float(x)) if x.is_finite() && *x >= 1.0 => *x,
+        Some(PyValue::Int(i)) if *i >= 1 => *i as f64,
+        Some(_) => {
+            args.fail("retry_factor", "expected a number >= 1");
+            2.0
+        }
+    };
+    b = b.with_reconnect_backoff(start, factor, max);
+    if let Some(v) = args.seconds("connect_timeout") {
+        b = b.with_connect_timeout(v);
+    }
+    if let Some(v) = args.seconds("write_timeout") {
+        b = b.with_write_timeout(v);
+    }
+    if let Some(v) = args.seconds("flush_timeout") {
+        b = b.with_flush_timeout(v);
+    }
+    if let Some(v) = args.str("hostname") {
+        b = b.with_hostname(v);
+    }
+    Some(SocketPlan {
+        builder: b,
+        describe,
+    })
+}
+
+#[derive(Debug)]
 struct NullPlan;
 
 /// Python's `NullHandler`: does nothing.
@@ -935,6 +1033,22 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
                 &extra,
             );
             planned = plan_timed(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::Socket => {
+            const EXTRA: &[&str] = &[
+                "protocol",
+                "queue_capacity_bytes",
+                "overflow",
+                "retry_start",
+                "retry_factor",
+                "retry_max",
+                "connect_timeout",
+                "write_timeout",
+                "flush_timeout",
+                "hostname",
+            ];
+            args = BoundArgs::bind(path, def, &["host", "port"], EXTRA);
+            planned = plan_socket(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);
@@ -1134,6 +1248,16 @@ mod tests {
         assert!(resolve_class("RotatingFileHandler")
             .unwrap_err()
             .contains("handlers.RotatingFileHandler"));
+        assert_eq!(
+            resolve_class("handlers.SysLogHandler"),
+            Ok(HandlerClass::SysLog)
+        );
+        for c in ["handlers.SocketHandler", "logging.handlers.SocketHandler"] {
+            assert_eq!(resolve_class(c), Ok(HandlerClass::Socket), "{c}");
+        }
+        assert!(resolve_class("SocketHandler")
+            .unwrap_err()
+            .contains("handlers.SocketHandler"));
         assert!(resolve_class("handlers.SMTPHandler")
             .unwrap_err()
             .contains("not available"));

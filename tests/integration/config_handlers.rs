@@ -289,6 +289,8 @@ fn bad_rotation_parameters_are_named_by_check() {
         "{errors}"
     );
     assert!(!dir.path().join("a.log").exists(), "check opens nothing");
+}
+
 /// Reads every pickle frame a peer sends on one connection until it closes.
 fn read_frames(
     listener: &std::net::TcpListener,

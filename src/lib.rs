@@ -30,6 +30,7 @@
 //! | `file` | yes | [`file`](mod@file): Python's FileHandler |
 //! | `watched-file` | yes | [`watched_file`]: Python's WatchedFileHandler (follows logrotate, reopens on SIGHUP) |
 //! | `syslog` | yes | [`syslog`]: Python's SysLogHandler (unix, UDP, TCP, TLS); the system default's destination |
+//! | `eventlog` | yes | [`eventlog`]: Python's NTEventLogHandler (Windows Event Log; off Windows `Unsupported`, and a report-once no-op from config files) |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -75,6 +76,13 @@ pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 
+/// Python's NTEventLogHandler (feature `eventlog`).
+#[cfg(feature = "eventlog")]
+pub use tracing_handlers_eventlog as eventlog;
+#[cfg(feature = "eventlog")]
+pub use tracing_handlers_eventlog::{
+    EventLogBuilder, EventLogError, EventLogHandler, EventType, LevelMap, NullEventLog,
+};
 /// Python's SysLogHandler (feature `syslog`).
 #[cfg(feature = "syslog")]
 pub use tracing_handlers_syslog as syslog;

@@ -10,8 +10,9 @@
 //! - [`encode_message`]: the event text as `ReportEventW` takes it (UTF-16, NUL-terminated,
 //!   inner NULs replaced, cut visibly at [`MAX_STRING_UNITS`]);
 //! - [`source_key`] and [`check_name`]: the source's registry key and name rules;
-//! - on Windows only: [`EventSource`] (`RegisterEventSourceW`, `ReportEventW`,
-//!   `DeregisterEventSource`) and [`register_source`] (Python's `AddSourceToRegistry`).
+//! - on Windows only (so absent from docs built elsewhere): `EventSource`
+//!   (`RegisterEventSourceW`, `ReportEventW`, `DeregisterEventSource`) and `register_source`
+//!   (Python's `AddSourceToRegistry`).
 //!
 //! Everything but the last item is portable and tested on every platform.
 //!

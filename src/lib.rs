@@ -33,6 +33,7 @@
 //! | `rotating-file` | yes | [`rotating_file`]: Python's RotatingFileHandler (size), safe across processes, gzip |
 //! | `timed-rotating-file` | yes | [`timed_rotating_file`]: Python's TimedRotatingFileHandler, safe across processes, gzip |
 //! | `socket` | yes | [`socket`]: Python's SocketHandler (pickle frames or JSON lines, reconnect, bounded buffer) and the [`Receiver`] |
+//! | `eventlog` | yes | [`eventlog`]: Python's NTEventLogHandler (Windows Event Log; off Windows `Unsupported`, and a report-once no-op from config files) |
 //! | `log` | yes | routes the `log` crate's records through the handlers |
 //! | `config` | yes | [`config`]: `logging.conf`, TOML and JSON files, [`configure`], reload |
 //!
@@ -78,6 +79,13 @@ pub use tracing_handlers_file as file;
 #[cfg(feature = "file")]
 pub use tracing_handlers_file::{FileError, FileSink, OpenMode};
 
+/// Python's NTEventLogHandler (feature `eventlog`).
+#[cfg(feature = "eventlog")]
+pub use tracing_handlers_eventlog as eventlog;
+#[cfg(feature = "eventlog")]
+pub use tracing_handlers_eventlog::{
+    EventLogBuilder, EventLogError, EventLogHandler, EventType, LevelMap, NullEventLog,
+};
 /// Python's RotatingFileHandler (feature `rotating-file`).
 #[cfg(feature = "rotating-file")]
 pub use tracing_handlers_rotating_file as rotating_file;

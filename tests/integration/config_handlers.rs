@@ -390,3 +390,92 @@ fn a_socket_handler_from_logging_conf_sends_the_dicts_cpython_sends() {
         }
     }
 }
+
+const EVENTLOG_CONF: &str = "\
+[loggers]
+keys=root
+
+[handlers]
+keys=eventlog
+
+[formatters]
+keys=plain
+
+[formatter_plain]
+format=%(levelname)s %(name)s: %(message)s
+
+[handler_eventlog]
+class=handlers.NTEventLogHandler
+level=WARNING
+formatter=plain
+args=('Portal', None, 'Application')
+kwargs={'event_ids': {'ERROR': 1000, 'other': 7}, 'category': 2, 'register': False}
+
+[logger_root]
+level=INFO
+handlers=eventlog
+";
+
+/// Off Windows, a logging.conf naming NTEventLogHandler loads (check and from_config_file),
+/// the handler reports once that the event log is missing and drops records, as CPython's
+/// does without pywin32 (NT-01). The child process owns the global reporter and stderr.
+#[cfg(not(windows))]
+#[test]
+fn an_eventlog_handler_from_logging_conf_loads_and_reports_once_off_windows() {
+    use tracing_handlers_test_support::{child_role, rerun_as_child};
+    const TEST: &str =
+        "config_handlers::an_eventlog_handler_from_logging_conf_loads_and_reports_once_off_windows";
+    if let Some(role) = child_role() {
+        if role == "eventlog" {
+            let path = std::path::PathBuf::from(std::env::var("EVENTLOG_CONF").unwrap());
+            let plan = tracing_handlers_config::check(&path).unwrap();
+            let text = plan.describe();
+            assert!(
+                text.contains("eventlog level=WARNING formatter=plain NTEventLogHandler Application/Portal (no event log on this platform"),
+                "{text}"
+            );
+            let guard = Builder::from_config_file(&path)
+                .unwrap()
+                .set_default()
+                .unwrap();
+            tracing::warn!(target: "portal", "dropped warning");
+            tracing::error!(target: "portal", "dropped error");
+            drop(guard);
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logging.conf");
+    std::fs::write(&path, EVENTLOG_CONF).unwrap();
+    let out = rerun_as_child(
+        TEST,
+        "eventlog",
+        &[("EVENTLOG_CONF", path.to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let notice = "[tracing-handlers] eventlog Application/Portal: the Windows Event Log is not available on this platform; this handler drops every record\n";
+    assert_eq!(stderr.matches(notice).count(), 1, "{stderr}");
+    assert!(!stderr.contains("dropped"), "{stderr}");
+
+    // CPython with the same file (without our kwargs): loads, says so once on stdout, drops.
+    if tracing_handlers_test_support::require("python3", TEST) {
+        let conf = EVENTLOG_CONF
+            .lines()
+            .filter(|l| !l.starts_with("kwargs="))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(&path, conf).unwrap();
+        let script = format!(
+            "import logging, logging.config\n\
+             logging.config.fileConfig({p:?})\n\
+             logging.getLogger('portal').error('dropped error')\n",
+            p = path.to_str().unwrap()
+        );
+        let stdout = tracing_handlers_test_support::python(&script, b"", &[]);
+        assert_eq!(
+            String::from_utf8(stdout).unwrap(),
+            "The Python Win32 extensions for NT (service, event logging) appear not to be available.\n"
+        );
+    }
+}

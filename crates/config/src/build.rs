@@ -43,11 +43,13 @@ pub enum HandlerClass {
     TimedRotatingFile,
     /// `handlers.SocketHandler`.
     Socket,
+    /// `handlers.NTEventLogHandler` (off Windows: a handler that reports once and does
+    /// nothing, as Python's without pywin32).
+    NTEventLog,
 }
 
 /// Python's handler classes that this build does not provide yet.
 const NOT_YET: &[&str] = &[
-    "NTEventLogHandler",
     "DatagramHandler",
     "SMTPHandler",
     "HTTPHandler",
@@ -78,9 +80,11 @@ pub fn resolve_class(class: &str) -> Result<HandlerClass, String> {
         "RotatingFileHandler" if in_handlers => Ok(HandlerClass::RotatingFile),
         "TimedRotatingFileHandler" if in_handlers => Ok(HandlerClass::TimedRotatingFile),
         "SocketHandler" if in_handlers => Ok(HandlerClass::Socket),
+        "NTEventLogHandler" if in_handlers => Ok(HandlerClass::NTEventLog),
         n @ ("WatchedFileHandler"
         | "SysLogHandler"
         | "SocketHandler"
+        | "NTEventLogHandler"
         | "RotatingFileHandler"
         | "TimedRotatingFileHandler") => {
             Err(format!("unknown handler class (Python needs handlers.{n})"))
@@ -846,6 +850,165 @@ fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
 }
 
 #[derive(Debug)]
+struct EventLogPlan {
+    /// Taken by `open` (the builder owns the formatter, so it is used once).
+    builder: parking_lot::Mutex<Option<tracing_handlers_eventlog::EventLogBuilder>>,
+    describe: String,
+}
+
+impl PlannedHandler for EventLogPlan {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
+        let builder = self
+            .builder
+            .lock()
+            .take()
+            .ok_or_else(|| "this plan was opened already".to_owned())?;
+        // Off Windows: the report-once no-op handler, so the configuration still loads.
+        builder
+            .with_boxed_formatter(formatter)
+            .build_or_null()
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Reads a `{LEVEL: value}` dict (level names, any case, or `other`) into `map`.
+fn level_map<T: Copy>(
+    args: &mut BoundArgs<'_>,
+    name: &str,
+    map: &mut tracing_handlers_eventlog::LevelMap<T>,
+    value: impl Fn(&PyValue) -> Option<T>,
+    expected: &str,
+) {
+    let Some(given) = args.get(name) else {
+        return;
+    };
+    let entries = match &given.value {
+        PyValue::None => return,
+        PyValue::Dict(entries) => entries,
+        _ => {
+            args.fail(name, format!("expected a dict of level name to {expected}"));
+            return;
+        }
+    };
+    for (key, v) in entries {
+        let slot = match key {
+            PyValue::Str(k) if k.eq_ignore_ascii_case("other") => Some(&mut map.other),
+            PyValue::Str(k) => match k.parse::<Level>() {
+                Ok(l) if l.as_str().is_some() && l != Level::NOTSET => {
+                    Some(map.slot_mut(l.number()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(slot) = slot else {
+            args.fail(
+                name,
+                "keys must be level names (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL) or 'other'",
+            );
+            continue;
+        };
+        match value(v) {
+            Some(v) => *slot = v,
+            None => args.fail(name, format!("expected {expected} as values")),
+        }
+    }
+}
+
+/// Python's `NTEventLogHandler(appname, dllname=None, logtype='Application')` and our
+/// options.
+fn plan_eventlog(args: &mut BoundArgs<'_>) -> Option<EventLogPlan> {
+    use tracing_handlers_eventlog::{EventLogBuilder, EventType, LevelMap};
+    let appname = args.required_str("appname")?;
+    let mut b = EventLogBuilder::new(appname);
+    if let Some(dll) = args.str("dllname") {
+        // Python: an empty dllname means the default too.
+        if !dll.is_empty() {
+            b = b.with_dllname(dll);
+        }
+    }
+    if let Some(logtype) = args.str("logtype") {
+        b = b.with_logtype(logtype);
+    }
+    if let Err(tracing_handlers_eventlog::EventLogError::InvalidName(e)) = b.validate() {
+        args.fail(e.what, e.to_string());
+    }
+    let event_id = |v: &PyValue| match v {
+        PyValue::Int(n) => u32::try_from(*n).ok(),
+        _ => None,
+    };
+    let category = |v: &PyValue| match v {
+        PyValue::Int(n) => u16::try_from(*n).ok(),
+        _ => None,
+    };
+    let event_type = |v: &PyValue| match v {
+        PyValue::Int(n) => u16::try_from(*n).ok().and_then(EventType::from_number),
+        PyValue::Str(s) => s.parse().ok(),
+        _ => None,
+    };
+    let mut ids = LevelMap::uniform(tracing_handlers_eventlog::DEFAULT_EVENT_ID);
+    if let Some(v) = args.get("event_id").map(|v| v.value.clone()) {
+        match event_id(&v) {
+            Some(id) => ids = LevelMap::uniform(id),
+            None if v == PyValue::None => {}
+            None => args.fail("event_id", "expected an event id (0 to 4294967295)"),
+        }
+    }
+    level_map(
+        args,
+        "event_ids",
+        &mut ids,
+        event_id,
+        "event ids (0 to 4294967295)",
+    );
+    let mut cats = LevelMap::uniform(tracing_handlers_eventlog::DEFAULT_CATEGORY);
+    if let Some(v) = args.get("category").map(|v| v.value.clone()) {
+        match category(&v) {
+            Some(c) => cats = LevelMap::uniform(c),
+            None if v == PyValue::None => {}
+            None => args.fail("category", "expected a category (0 to 65535)"),
+        }
+    }
+    level_map(
+        args,
+        "categories",
+        &mut cats,
+        category,
+        "categories (0 to 65535)",
+    );
+    let mut types = LevelMap::event_types();
+    level_map(
+        args,
+        "event_types",
+        &mut types,
+        event_type,
+        "event types ('error', 'warning', 'information', 'success', 'audit_success', 'audit_failure')",
+    );
+    b = b
+        .with_event_ids(ids)
+        .with_categories(cats)
+        .with_event_types(types);
+    if let Some(v) = args.bool("register") {
+        b = b.with_registration(v);
+    }
+    if let Some(v) = args.size("max_message_units") {
+        b = b.with_max_message_units(v);
+    }
+    let mut describe = format!("NTEventLogHandler {}/{}", b.logtype(), b.appname());
+    if !cfg!(windows) {
+        describe.push_str(" (no event log on this platform: reports once, drops records)");
+    }
+    Some(EventLogPlan {
+        builder: parking_lot::Mutex::new(Some(b)),
+        describe,
+    })
+}
+
+#[derive(Debug)]
 struct NullPlan;
 
 /// Python's `NullHandler`: does nothing.
@@ -1049,6 +1212,19 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
             ];
             args = BoundArgs::bind(path, def, &["host", "port"], EXTRA);
             planned = plan_socket(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
+        }
+        HandlerClass::NTEventLog => {
+            const EXTRA: &[&str] = &[
+                "event_id",
+                "event_ids",
+                "category",
+                "categories",
+                "event_types",
+                "register",
+                "max_message_units",
+            ];
+            args = BoundArgs::bind(path, def, &["appname", "dllname", "logtype"], EXTRA);
+            planned = plan_eventlog(&mut args).map(|p| Box::new(p) as Box<dyn PlannedHandler>);
         }
         HandlerClass::Null => {
             args = BoundArgs::bind(path, def, &[], &[]);
@@ -1258,6 +1434,18 @@ mod tests {
         assert!(resolve_class("SocketHandler")
             .unwrap_err()
             .contains("handlers.SocketHandler"));
+        for c in ["handlers.SysLogHandler", "logging.handlers.SysLogHandler"] {
+            assert_eq!(resolve_class(c), Ok(HandlerClass::SysLog), "{c}");
+        }
+        for c in [
+            "handlers.NTEventLogHandler",
+            "logging.handlers.NTEventLogHandler",
+        ] {
+            assert_eq!(resolve_class(c), Ok(HandlerClass::NTEventLog), "{c}");
+        }
+        assert!(resolve_class("NTEventLogHandler")
+            .unwrap_err()
+            .contains("handlers.NTEventLogHandler"));
         assert!(resolve_class("handlers.SMTPHandler")
             .unwrap_err()
             .contains("not available"));

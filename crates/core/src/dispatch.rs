@@ -690,36 +690,12 @@ impl Dispatch {
             },
             thread_id: thread.id,
             thread_name: thread.name,
-            process_id: process_id(),
+            process_id: crate::record::process_id(),
             process_name: "MainProcess",
             spans,
         };
         self.deliver(state, &route.route, &record);
     }
-}
-
-/// The process id, cached; a fork clears the cache so children report their own id.
-fn process_id() -> u32 {
-    use std::sync::atomic::AtomicU32;
-    static PID: AtomicU32 = AtomicU32::new(0);
-    let pid = PID.load(Ordering::Relaxed);
-    if pid != 0 {
-        return pid;
-    }
-    #[cfg(unix)]
-    {
-        static HOOK: std::sync::Once = std::sync::Once::new();
-        extern "C" fn forget_pid() {
-            PID.store(0, Ordering::Relaxed);
-        }
-        // SAFETY: registering a fork handler that only stores to an atomic.
-        HOOK.call_once(|| unsafe {
-            libc::pthread_atfork(None, None, Some(forget_pid));
-        });
-    }
-    let pid = std::process::id();
-    PID.store(pid, Ordering::Relaxed);
-    pid
 }
 
 /// A weak reference to a [`Dispatch`].

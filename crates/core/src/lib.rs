@@ -37,7 +37,7 @@ pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
 pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use record::{
-    current_thread, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
+    current_thread, process_id, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
     ThreadIdentity, Value,
 };
 pub use tree::{

@@ -91,7 +91,7 @@ impl<'a> Record<'a> {
             func_name: None,
             thread_id: thread.id,
             thread_name: thread.name,
-            process_id: std::process::id(),
+            process_id: process_id(),
             process_name: "MainProcess",
             spans: None,
         }
@@ -156,6 +156,30 @@ pub fn system_time_from_secs_f64(secs: f64) -> SystemTime {
     } else {
         UNIX_EPOCH
     }
+}
+
+/// The process id, cached; a fork clears the cache so children report their own id.
+pub fn process_id() -> u32 {
+    use std::sync::atomic::AtomicU32;
+    static PID: AtomicU32 = AtomicU32::new(0);
+    let pid = PID.load(std::sync::atomic::Ordering::Relaxed);
+    if pid != 0 {
+        return pid;
+    }
+    #[cfg(unix)]
+    {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        extern "C" fn forget_pid() {
+            PID.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        // SAFETY: registering a fork handler that only stores to an atomic.
+        HOOK.call_once(|| unsafe {
+            libc::pthread_atfork(None, None, Some(forget_pid));
+        });
+    }
+    let pid = std::process::id();
+    PID.store(pid, std::sync::atomic::Ordering::Relaxed);
+    pid
 }
 
 /// The current thread's identity as records carry it.

@@ -110,6 +110,7 @@ impl std::error::Error for BuildError {}
 /// | exit flush deadline | 10 s |
 /// | panic hook | off |
 /// | `log` crate bridge | on (feature `log`) |
+/// | `RUST_LOG` (`with_rust_log`) | ignored |
 ///
 /// ```
 /// use tracing_handlers::{Builder, Level, Logger, FormatHandler, Formatter, MemorySink};
@@ -138,6 +139,7 @@ pub struct Builder {
     last_resort: Option<Arc<dyn Handler>>,
     preset: Option<HandlerSet>,
     watch: Option<(std::path::PathBuf, Duration)>,
+    rust_log: bool,
 }
 
 impl fmt::Debug for Builder {
@@ -165,6 +167,7 @@ impl Default for Builder {
             last_resort: None,
             preset: None,
             watch: None,
+            rust_log: false,
         }
     }
 }
@@ -228,6 +231,14 @@ impl Builder {
         self
     }
 
+    /// Applies the `RUST_LOG` environment variable on top of the configured levels: `LEVEL`
+    /// sets the root logger's level and `TARGET=LEVEL` a logger's (`portal::api=debug`), `off`
+    /// silences. Off by default: `RUST_LOG` is honoured only where the application asks.
+    pub fn with_rust_log(mut self, honour: bool) -> Self {
+        self.rust_log = honour;
+        self
+    }
+
     /// Whether [`try_init`](Builder::try_init) routes the `log` crate's records through the
     /// handlers too (default true, with the `log` feature).
     pub fn with_log_bridge(mut self, bridge: bool) -> Self {
@@ -263,6 +274,14 @@ impl Builder {
     ///
     /// A logger naming an unknown handler, or two handlers with one name.
     pub fn build_set(&self) -> Result<HandlerSet, BuildError> {
+        let mut set = self.configured_set()?;
+        if self.rust_log {
+            crate::rust_log::apply_env(&mut set.tree);
+        }
+        Ok(set)
+    }
+
+    fn configured_set(&self) -> Result<HandlerSet, BuildError> {
         if let Some(set) = &self.preset {
             return Ok(set.clone());
         }

@@ -44,6 +44,7 @@
 mod builder;
 #[cfg(feature = "config")]
 mod configure;
+mod rust_log;
 mod system;
 
 pub use builder::{BuildError, Builder, LevelHandle, Logger, LoggingGuard};

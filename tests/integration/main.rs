@@ -10,6 +10,7 @@
 mod config_handlers;
 mod dispatch;
 mod durability;
+mod environment;
 mod levels;
 mod reload;
 mod support;

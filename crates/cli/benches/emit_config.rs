@@ -75,7 +75,13 @@ fn main() {
     let ours = |kwargs: &str| {
         let conf = CONF.replace("KWARGS", kwargs);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tracing-handlers"));
-        cmd.args(["emit", "--config", "logging.conf", "--count", &events.to_string()]);
+        cmd.args([
+            "emit",
+            "--config",
+            "logging.conf",
+            "--count",
+            &events.to_string(),
+        ]);
         cmd.env_remove("TRACING_HANDLERS_CONFIG");
         run(dir.path(), &conf, cmd, events)
     };
@@ -113,8 +119,14 @@ fn main() {
     match rows.iter().map(|r| r.2).collect::<Option<Vec<f64>>>() {
         Some(py) => {
             let py = median(py);
-            println!("| emit, FileHandler (direct) | {direct:.0} | {:.1}x |", direct / py);
-            println!("| emit, FileHandler (non_blocking) | {queued:.0} | {:.1}x |", queued / py);
+            println!(
+                "| emit, FileHandler (direct) | {direct:.0} | {:.1}x |",
+                direct / py
+            );
+            println!(
+                "| emit, FileHandler (non_blocking) | {queued:.0} | {:.1}x |",
+                queued / py
+            );
             println!("| CPython fileConfig + FileHandler | {py:.0} | 1.0x |");
             println!(
                 "\ntarget: emit through a logging.conf FileHandler >= 20x CPython: direct {}, non-blocking {}",

@@ -37,8 +37,8 @@ pub use handler::{FormatHandler, Handler, MemorySink, Sink};
 pub use level::{Level, ParseLevelError};
 pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use record::{
-    current_thread, process_id, relative_created_ms, start_time, system_time_from_secs_f64, FieldSet, Record,
-    ThreadIdentity, Value,
+    current_thread, process_id, relative_created_ms, start_time, system_time_from_secs_f64,
+    FieldSet, Record, ThreadIdentity, Value,
 };
 pub use tree::{
     is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT,

@@ -295,6 +295,29 @@ impl PlannedHandler for FilePlan {
     }
 }
 
+/// Reads Python's `mode`: `'a'` (the default) or `'w'`.
+fn open_mode(args: &mut BoundArgs<'_>) -> OpenMode {
+    match args.str("mode").as_deref() {
+        None | Some("a") => OpenMode::Append,
+        Some("w") => OpenMode::Truncate,
+        Some(_) => {
+            args.fail("mode", "expected 'a' or 'w'");
+            OpenMode::Append
+        }
+    }
+}
+
+/// Reads our `file_mode`: permission bits for new files.
+fn file_mode(args: &mut BoundArgs<'_>) -> Option<u32> {
+    args.int("file_mode").and_then(|m| match u32::try_from(m) {
+        Ok(m) if m <= 0o7777 => Some(m),
+        _ => {
+            args.fail("file_mode", "expected permission bits such as 0o640");
+            None
+        }
+    })
+}
+
 /// Reads Python's `encoding`: only UTF-8 is written.
 fn check_encoding(args: &mut BoundArgs<'_>) {
     if let Some(enc) = args.str("encoding") {
@@ -309,23 +332,10 @@ fn check_encoding(args: &mut BoundArgs<'_>) {
 
 fn plan_file(args: &mut BoundArgs<'_>) -> Option<FilePlan> {
     let filename = args.required_str("filename");
-    let mode = match args.str("mode").as_deref() {
-        None | Some("a") => OpenMode::Append,
-        Some("w") => OpenMode::Truncate,
-        Some(_) => {
-            args.fail("mode", "expected 'a' or 'w'");
-            OpenMode::Append
-        }
-    };
+    let mode = open_mode(args);
     check_encoding(args);
     let delay = args.bool("delay").unwrap_or(false);
-    let file_mode = args.int("file_mode").and_then(|m| match u32::try_from(m) {
-        Ok(m) if m <= 0o7777 => Some(m),
-        _ => {
-            args.fail("file_mode", "expected permission bits such as 0o640");
-            None
-        }
-    });
+    let file_mode = file_mode(args);
     let writing = Writing::read(args);
     Some(FilePlan {
         path: PathBuf::from(filename?),
@@ -577,13 +587,7 @@ struct RotationExtras {
 }
 
 fn rotation_extras(args: &mut BoundArgs<'_>) -> RotationExtras {
-    let file_mode = args.int("file_mode").and_then(|m| match u32::try_from(m) {
-        Ok(m) if m <= 0o7777 => Some(m),
-        _ => {
-            args.fail("file_mode", "expected permission bits such as 0o640");
-            None
-        }
-    });
+    let file_mode = file_mode(args);
     let gzip = match args
         .str("compression")
         .as_deref()
@@ -611,14 +615,7 @@ fn rotation_extras(args: &mut BoundArgs<'_>) -> RotationExtras {
 fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
     use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
     let filename = args.required_str("filename");
-    let mode = match args.str("mode").as_deref() {
-        None | Some("a") => OpenMode::Append,
-        Some("w") => OpenMode::Truncate,
-        Some(_) => {
-            args.fail("mode", "expected 'a' or 'w'");
-            OpenMode::Append
-        }
-    };
+    let mode = open_mode(args);
     let max_bytes = args.int("maxBytes").unwrap_or(0);
     let backup_count = args.int("backupCount").unwrap_or(0);
     check_encoding(args);

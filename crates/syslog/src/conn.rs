@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use tracing_handlers_core::stream_sender::{Connection, Connector};
 
 use crate::error::SyslogError;
 use crate::transport::TlsOptions;
@@ -41,6 +42,18 @@ impl StreamTarget {
             ));
         }
         Ok(addrs)
+    }
+}
+
+impl Connector for StreamTarget {
+    type Connection = Conn;
+
+    fn connect(&self) -> io::Result<Conn> {
+        Conn::connect(self)
+    }
+
+    fn describe(&self) -> String {
+        StreamTarget::describe(self)
     }
 }
 
@@ -177,15 +190,17 @@ impl Conn {
             Conn::Tls(s) => &mut s.sock,
         }
     }
+}
 
+impl Connection for Conn {
     /// Bytes written to the socket so far (TLS records included).
-    pub(crate) fn socket_written(&self) -> u64 {
+    fn socket_written(&self) -> u64 {
         self.counting().written
     }
 
     /// Writes `buf` whole. On failure returns how many bytes of `buf` are known to have been
     /// handed to the kernel (exact over TCP; 0 over TLS, where the whole chunk is resent).
-    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
+    fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
         match self {
             Conn::Tcp(c) => {
                 let mut done = 0;
@@ -209,7 +224,7 @@ impl Conn {
     }
 
     /// Bytes written but not yet acknowledged by the peer, where the OS tells (Linux).
-    pub(crate) fn unacknowledged(&self) -> Option<u64> {
+    fn unacknowledged(&self) -> Option<u64> {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
@@ -230,7 +245,7 @@ impl Conn {
     }
 
     /// Whether the peer has closed or reset the connection (checked without blocking).
-    pub(crate) fn peer_closed(&mut self) -> bool {
+    fn peer_closed(&mut self) -> bool {
         let mut byte = [0u8; 1];
         let sock = &self.counting().sock;
         if sock.set_nonblocking(true).is_err() {
@@ -261,7 +276,7 @@ impl Conn {
     }
 
     /// Closes politely (TLS close_notify).
-    pub(crate) fn close(mut self) {
+    fn close(mut self) {
         if let Conn::Tls(s) = &mut self {
             s.conn.send_close_notify();
             let _ = s.conn.write_tls(&mut s.sock);

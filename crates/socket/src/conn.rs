@@ -7,6 +7,8 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tracing_handlers_core::stream_sender::{Connection, Connector};
+
 /// Where the sender connects: Python's `(host, port)`, or `host` as a unix socket path when
 /// `port` is `None`.
 #[derive(Debug, Clone)]
@@ -42,6 +44,18 @@ impl StreamTarget {
             ));
         }
         Ok(addrs)
+    }
+}
+
+impl Connector for StreamTarget {
+    type Connection = Conn;
+
+    fn connect(&self) -> io::Result<Conn> {
+        Conn::connect(self)
+    }
+
+    fn describe(&self) -> String {
+        StreamTarget::describe(self)
     }
 }
 
@@ -106,15 +120,17 @@ impl Conn {
         self.written += n as u64;
         Ok(n)
     }
+}
 
+impl Connection for Conn {
     /// Bytes written to the socket so far.
-    pub(crate) fn socket_written(&self) -> u64 {
+    fn socket_written(&self) -> u64 {
         self.written
     }
 
     /// Writes `buf` whole. On failure returns how many bytes of `buf` were handed to the
     /// kernel.
-    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
+    fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
         let mut done = 0;
         while done < buf.len() {
             match self.write(&buf[done..]) {
@@ -128,7 +144,7 @@ impl Conn {
     }
 
     /// Bytes written but not yet acknowledged by the peer, where the OS tells (Linux, TCP).
-    pub(crate) fn unacknowledged(&self) -> Option<u64> {
+    fn unacknowledged(&self) -> Option<u64> {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
@@ -148,7 +164,7 @@ impl Conn {
 
     /// Whether the peer has closed or reset the connection (checked without blocking).
     /// Anything the peer sends (a receiver sends nothing) is read and ignored.
-    pub(crate) fn peer_closed(&mut self) -> bool {
+    fn peer_closed(&mut self) -> bool {
         fn check<S: Read>(s: &mut S, set_nb: impl Fn(bool) -> io::Result<()>) -> bool {
             if set_nb(true).is_err() {
                 return true;
@@ -173,7 +189,7 @@ impl Conn {
     }
 
     /// Closes both directions.
-    pub(crate) fn close(self) {
+    fn close(self) {
         match &self.sock {
             Sock::Tcp(s) => {
                 let _ = s.shutdown(std::net::Shutdown::Both);

@@ -25,16 +25,6 @@ pub(crate) enum Target {
 }
 
 impl StreamTarget {
-    pub(crate) fn describe(&self) -> String {
-        match &self.address {
-            Target::Inet { host, port } if host.contains(':') => {
-                format!("socket tcp [{host}]:{port}")
-            }
-            Target::Inet { host, port } => format!("socket tcp {host}:{port}"),
-            Target::Unix(p) => format!("socket unix {}", p.display()),
-        }
-    }
-
     fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
         if addrs.is_empty() {
@@ -50,12 +40,51 @@ impl StreamTarget {
 impl Connector for StreamTarget {
     type Connection = Conn;
 
+    /// Connects within the target's connect timeout.
     fn connect(&self) -> io::Result<Conn> {
-        Conn::connect(self)
+        let sock = match &self.address {
+            Target::Inet { host, port } => {
+                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+                let mut found = None;
+                for addr in StreamTarget::resolve(host, *port)? {
+                    match TcpStream::connect_timeout(&addr, self.connect_timeout) {
+                        Ok(s) => {
+                            found = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                let s = found.ok_or(last)?;
+                s.set_nodelay(true)?;
+                s.set_write_timeout(Some(self.write_timeout))?;
+                Sock::Tcp(s)
+            }
+            #[cfg(unix)]
+            Target::Unix(path) => {
+                let s = UnixStream::connect(path)?;
+                s.set_write_timeout(Some(self.write_timeout))?;
+                Sock::Unix(s)
+            }
+            #[cfg(not(unix))]
+            Target::Unix(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "unix sockets exist only on unix",
+                ))
+            }
+        };
+        Ok(Conn { sock, written: 0 })
     }
 
     fn describe(&self) -> String {
-        StreamTarget::describe(self)
+        match &self.address {
+            Target::Inet { host, port } if host.contains(':') => {
+                format!("socket tcp [{host}]:{port}")
+            }
+            Target::Inet { host, port } => format!("socket tcp {host}:{port}"),
+            Target::Unix(p) => format!("socket unix {}", p.display()),
+        }
     }
 }
 
@@ -74,43 +103,6 @@ enum Sock {
 }
 
 impl Conn {
-    /// Connects within the target's connect timeout.
-    pub(crate) fn connect(target: &StreamTarget) -> io::Result<Conn> {
-        let sock = match &target.address {
-            Target::Inet { host, port } => {
-                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-                let mut found = None;
-                for addr in StreamTarget::resolve(host, *port)? {
-                    match TcpStream::connect_timeout(&addr, target.connect_timeout) {
-                        Ok(s) => {
-                            found = Some(s);
-                            break;
-                        }
-                        Err(e) => last = e,
-                    }
-                }
-                let s = found.ok_or(last)?;
-                s.set_nodelay(true)?;
-                s.set_write_timeout(Some(target.write_timeout))?;
-                Sock::Tcp(s)
-            }
-            #[cfg(unix)]
-            Target::Unix(path) => {
-                let s = UnixStream::connect(path)?;
-                s.set_write_timeout(Some(target.write_timeout))?;
-                Sock::Unix(s)
-            }
-            #[cfg(not(unix))]
-            Target::Unix(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "unix sockets exist only on unix",
-                ))
-            }
-        };
-        Ok(Conn { sock, written: 0 })
-    }
-
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match &mut self.sock {
             Sock::Tcp(s) => s.write(buf)?,

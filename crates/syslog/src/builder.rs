@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use tracing_handlers_core::report::ErrorThrottle;
-use tracing_handlers_core::stream_sender::{Backoff, DropReporter, Growth, StreamSenderConfig};
+use tracing_handlers_core::stream_sender::{
+    Backoff, Connector, DropReporter, Growth, StreamSenderConfig,
+};
 use tracing_handlers_core::{Format, Formatter, OverflowPolicy};
 
-use crate::conn::{tls_config, Conn, StreamTarget};
+use crate::conn::{tls_config, StreamTarget};
 use crate::direct::UdpSender;
 use crate::error::SyslogError;
 use crate::facility::{Facility, SeverityMapping};
@@ -458,12 +460,10 @@ impl SyslogBuilder {
                     source,
                 })?;
                 let conn = if self.connect_at_startup {
-                    Some(
-                        Conn::connect(&target).map_err(|source| SyslogError::Connect {
-                            address: self.address.to_string(),
-                            source,
-                        })?,
-                    )
+                    Some(target.connect().map_err(|source| SyslogError::Connect {
+                        address: self.address.to_string(),
+                        source,
+                    })?)
                 } else {
                     None
                 };

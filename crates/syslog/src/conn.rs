@@ -24,15 +24,6 @@ pub(crate) struct StreamTarget {
 }
 
 impl StreamTarget {
-    pub(crate) fn describe(&self) -> String {
-        let proto = if self.tls.is_some() { "tls" } else { "tcp" };
-        if self.host.contains(':') {
-            format!("syslog {proto} [{}]:{}", self.host, self.port)
-        } else {
-            format!("syslog {proto} {}:{}", self.host, self.port)
-        }
-    }
-
     pub(crate) fn resolve(&self) -> io::Result<Vec<SocketAddr>> {
         let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port).to_socket_addrs()?.collect();
         if addrs.is_empty() {
@@ -48,12 +39,33 @@ impl StreamTarget {
 impl Connector for StreamTarget {
     type Connection = Conn;
 
+    /// Connects (and completes the TLS handshake) within the target's connect timeout.
     fn connect(&self) -> io::Result<Conn> {
-        Conn::connect(self)
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+        for addr in self.resolve()? {
+            match TcpStream::connect_timeout(&addr, self.connect_timeout) {
+                Ok(sock) => {
+                    sock.set_nodelay(true)?;
+                    sock.set_write_timeout(Some(self.write_timeout))?;
+                    let counting = Counting { sock, written: 0 };
+                    return match &self.tls {
+                        None => Ok(Conn::Tcp(counting)),
+                        Some((config, name)) => Conn::handshake(counting, config, name, self),
+                    };
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
     }
 
     fn describe(&self) -> String {
-        StreamTarget::describe(self)
+        let proto = if self.tls.is_some() { "tls" } else { "tcp" };
+        if self.host.contains(':') {
+            format!("syslog {proto} [{}]:{}", self.host, self.port)
+        } else {
+            format!("syslog {proto} {}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -139,26 +151,6 @@ pub(crate) enum Conn {
 }
 
 impl Conn {
-    /// Connects (and completes the TLS handshake) within the target's connect timeout.
-    pub(crate) fn connect(target: &StreamTarget) -> io::Result<Conn> {
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-        for addr in target.resolve()? {
-            match TcpStream::connect_timeout(&addr, target.connect_timeout) {
-                Ok(sock) => {
-                    sock.set_nodelay(true)?;
-                    sock.set_write_timeout(Some(target.write_timeout))?;
-                    let counting = Counting { sock, written: 0 };
-                    return match &target.tls {
-                        None => Ok(Conn::Tcp(counting)),
-                        Some((config, name)) => Self::handshake(counting, config, name, target),
-                    };
-                }
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
-    }
-
     fn handshake(
         mut counting: Counting,
         config: &Arc<ClientConfig>,

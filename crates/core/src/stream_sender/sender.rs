@@ -501,3 +501,77 @@ impl<C: Connector> Drop for ExitGuard<'_, C> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::stream_sender::Growth;
+
+    /// A peer that is never there.
+    #[derive(Debug)]
+    struct Refused;
+
+    struct NoConn;
+
+    impl Connector for Refused {
+        type Connection = NoConn;
+        fn connect(&self) -> io::Result<NoConn> {
+            Err(io::ErrorKind::ConnectionRefused.into())
+        }
+        fn describe(&self) -> String {
+            "test tcp 127.0.0.1:9".to_owned()
+        }
+    }
+
+    impl Connection for NoConn {
+        fn write_chunk(&mut self, _: &[u8]) -> Result<(), (usize, io::Error)> {
+            unreachable!()
+        }
+        fn socket_written(&self) -> u64 {
+            0
+        }
+        fn unacknowledged(&self) -> Option<u64> {
+            None
+        }
+        fn peer_closed(&mut self) -> bool {
+            false
+        }
+        fn close(self) {}
+    }
+
+    #[test]
+    fn what_the_peer_never_took_is_dropped_at_the_shutdown_deadline() {
+        let counters = Arc::new(StreamCounters::default());
+        let config = StreamSenderConfig {
+            thread_name: "test-stream-sender",
+            capacity_bytes: 8,
+            policy: OverflowPolicy::DropNewest,
+            backoff: Backoff {
+                initial: Duration::from_secs(60),
+                max: Duration::from_secs(60),
+                growth: Growth::Double,
+            },
+        };
+        let sender = StreamSender::start(Refused, None, config, counters.clone()).unwrap();
+        assert_eq!(sender.describe(), "test tcp 127.0.0.1:9");
+        sender.push(&[b"123456789"], Level::ERROR); // larger than the whole buffer
+        assert_eq!(counters.dropped.load(Ordering::Relaxed), 1);
+        for _ in 0..3 {
+            sender.push(&[b"ab", b"\n"], Level::INFO);
+        }
+        sender.shutdown(Instant::now() + Duration::from_millis(200));
+        // Each of the three is dropped: by the policy when it did not fit, or (in the queue,
+        // or held by the thread waiting to reconnect) at the deadline; the thread may count
+        // its share just after shutdown returns.
+        let give_up = Instant::now() + Duration::from_secs(5);
+        while counters.dropped.load(Ordering::Relaxed) < 4 && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(counters.dropped.load(Ordering::Relaxed), 4);
+        assert_eq!(counters.sent.load(Ordering::Relaxed), 0);
+        assert_eq!(counters.connections.load(Ordering::Relaxed), 0);
+        assert!(counters.connect_attempts.load(Ordering::Relaxed) >= 1);
+    }
+}

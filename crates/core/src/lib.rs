@@ -12,6 +12,9 @@
 //! - [`nonblocking`]: [`NonBlocking`], a sink that queues records and writes them in batches
 //!   from a worker thread;
 //! - [`report`]: the one place runtime failures go;
+//! - [`stream_sender`]: for handler authors, the sender thread of stream transports (a
+//!   bounded queue, reconnect with backoff, possibly-lost accounting) that the syslog and
+//!   socket handlers share;
 //!
 //! Most applications use the `tracing-handlers` facade and its builder rather than this
 //! crate directly.
@@ -31,6 +34,7 @@ pub mod handler;
 pub mod nonblocking;
 pub mod report;
 pub mod shutdown;
+pub mod stream_sender;
 
 pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};

@@ -7,6 +7,8 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tracing_handlers_core::stream_sender::{Connection, Connector};
+
 /// Where the sender connects: Python's `(host, port)`, or `host` as a unix socket path when
 /// `port` is `None`.
 #[derive(Debug, Clone)]
@@ -23,16 +25,6 @@ pub(crate) enum Target {
 }
 
 impl StreamTarget {
-    pub(crate) fn describe(&self) -> String {
-        match &self.address {
-            Target::Inet { host, port } if host.contains(':') => {
-                format!("socket tcp [{host}]:{port}")
-            }
-            Target::Inet { host, port } => format!("socket tcp {host}:{port}"),
-            Target::Unix(p) => format!("socket unix {}", p.display()),
-        }
-    }
-
     fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
         if addrs.is_empty() {
@@ -42,6 +34,57 @@ impl StreamTarget {
             ));
         }
         Ok(addrs)
+    }
+}
+
+impl Connector for StreamTarget {
+    type Connection = Conn;
+
+    /// Connects within the target's connect timeout.
+    fn connect(&self) -> io::Result<Conn> {
+        let sock = match &self.address {
+            Target::Inet { host, port } => {
+                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+                let mut found = None;
+                for addr in StreamTarget::resolve(host, *port)? {
+                    match TcpStream::connect_timeout(&addr, self.connect_timeout) {
+                        Ok(s) => {
+                            found = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                let s = found.ok_or(last)?;
+                s.set_nodelay(true)?;
+                s.set_write_timeout(Some(self.write_timeout))?;
+                Sock::Tcp(s)
+            }
+            #[cfg(unix)]
+            Target::Unix(path) => {
+                let s = UnixStream::connect(path)?;
+                s.set_write_timeout(Some(self.write_timeout))?;
+                Sock::Unix(s)
+            }
+            #[cfg(not(unix))]
+            Target::Unix(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "unix sockets exist only on unix",
+                ))
+            }
+        };
+        Ok(Conn { sock, written: 0 })
+    }
+
+    fn describe(&self) -> String {
+        match &self.address {
+            Target::Inet { host, port } if host.contains(':') => {
+                format!("socket tcp [{host}]:{port}")
+            }
+            Target::Inet { host, port } => format!("socket tcp {host}:{port}"),
+            Target::Unix(p) => format!("socket unix {}", p.display()),
+        }
     }
 }
 
@@ -60,43 +103,6 @@ enum Sock {
 }
 
 impl Conn {
-    /// Connects within the target's connect timeout.
-    pub(crate) fn connect(target: &StreamTarget) -> io::Result<Conn> {
-        let sock = match &target.address {
-            Target::Inet { host, port } => {
-                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-                let mut found = None;
-                for addr in StreamTarget::resolve(host, *port)? {
-                    match TcpStream::connect_timeout(&addr, target.connect_timeout) {
-                        Ok(s) => {
-                            found = Some(s);
-                            break;
-                        }
-                        Err(e) => last = e,
-                    }
-                }
-                let s = found.ok_or(last)?;
-                s.set_nodelay(true)?;
-                s.set_write_timeout(Some(target.write_timeout))?;
-                Sock::Tcp(s)
-            }
-            #[cfg(unix)]
-            Target::Unix(path) => {
-                let s = UnixStream::connect(path)?;
-                s.set_write_timeout(Some(target.write_timeout))?;
-                Sock::Unix(s)
-            }
-            #[cfg(not(unix))]
-            Target::Unix(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "unix sockets exist only on unix",
-                ))
-            }
-        };
-        Ok(Conn { sock, written: 0 })
-    }
-
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match &mut self.sock {
             Sock::Tcp(s) => s.write(buf)?,
@@ -106,15 +112,17 @@ impl Conn {
         self.written += n as u64;
         Ok(n)
     }
+}
 
+impl Connection for Conn {
     /// Bytes written to the socket so far.
-    pub(crate) fn socket_written(&self) -> u64 {
+    fn socket_written(&self) -> u64 {
         self.written
     }
 
     /// Writes `buf` whole. On failure returns how many bytes of `buf` were handed to the
     /// kernel.
-    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
+    fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
         let mut done = 0;
         while done < buf.len() {
             match self.write(&buf[done..]) {
@@ -128,7 +136,7 @@ impl Conn {
     }
 
     /// Bytes written but not yet acknowledged by the peer, where the OS tells (Linux, TCP).
-    pub(crate) fn unacknowledged(&self) -> Option<u64> {
+    fn unacknowledged(&self) -> Option<u64> {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
@@ -148,7 +156,7 @@ impl Conn {
 
     /// Whether the peer has closed or reset the connection (checked without blocking).
     /// Anything the peer sends (a receiver sends nothing) is read and ignored.
-    pub(crate) fn peer_closed(&mut self) -> bool {
+    fn peer_closed(&mut self) -> bool {
         fn check<S: Read>(s: &mut S, set_nb: impl Fn(bool) -> io::Result<()>) -> bool {
             if set_nb(true).is_err() {
                 return true;
@@ -173,7 +181,7 @@ impl Conn {
     }
 
     /// Closes both directions.
-    pub(crate) fn close(self) {
+    fn close(self) {
         match &self.sock {
             Sock::Tcp(s) => {
                 let _ = s.shutdown(std::net::Shutdown::Both);

@@ -7,12 +7,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing_handlers_core::stream_sender::{Backoff, Growth, StreamCounters, StreamSenderConfig};
 use tracing_handlers_core::{Handler, OverflowPolicy, Record};
 
 use crate::conn::{StreamTarget, Target};
 use crate::error::SocketError;
-use crate::sender::{Backoff, Sender};
-use crate::stats::{Counters, SocketStats};
+use crate::sender::{Sender, SENDER_THREAD_NAME};
+use crate::stats::SocketStats;
 
 /// Python's `logging.handlers.DEFAULT_TCP_LOGGING_PORT`.
 pub const DEFAULT_TCP_LOGGING_PORT: u16 = 9020;
@@ -120,8 +121,8 @@ impl SocketBuilder {
             policy: OverflowPolicy::DropNewest,
             backoff: Backoff {
                 initial: Duration::from_secs(1),
-                factor: 2.0,
                 max: Duration::from_secs(30),
+                growth: Growth::Factor(2.0),
             },
             connect_timeout: Duration::from_secs(1),
             write_timeout: Duration::from_secs(5),
@@ -156,8 +157,8 @@ impl SocketBuilder {
     pub fn with_reconnect_backoff(mut self, initial: Duration, factor: f64, max: Duration) -> Self {
         self.backoff = Backoff {
             initial,
-            factor,
             max: max.max(initial),
+            growth: Growth::Factor(factor),
         };
         self
     }
@@ -210,11 +211,12 @@ impl SocketBuilder {
                 "a zero connect or write timeout".to_owned(),
             ));
         }
-        if !(self.backoff.factor.is_finite() && self.backoff.factor >= 1.0) {
-            return Err(SocketError::InvalidOption(format!(
-                "the backoff factor {} is not a finite number >= 1",
-                self.backoff.factor
-            )));
+        if let Growth::Factor(factor) = self.backoff.growth {
+            if !(factor.is_finite() && factor >= 1.0) {
+                return Err(SocketError::InvalidOption(format!(
+                    "the backoff factor {factor} is not a finite number >= 1"
+                )));
+            }
         }
         let address = match self.port {
             Some(port) => Target::Inet {
@@ -233,16 +235,15 @@ impl SocketBuilder {
             connect_timeout: self.connect_timeout,
             write_timeout: self.write_timeout,
         };
-        let counters = Arc::new(Counters::default());
-        let sender = Sender::start(
-            target,
-            None,
-            self.capacity_bytes,
-            self.policy,
-            self.backoff,
-            counters.clone(),
-        )
-        .map_err(SocketError::Thread)?;
+        let counters = Arc::new(StreamCounters::default());
+        let config = StreamSenderConfig {
+            thread_name: SENDER_THREAD_NAME,
+            capacity_bytes: self.capacity_bytes,
+            policy: self.policy,
+            backoff: self.backoff,
+        };
+        let sender =
+            Sender::start(target, None, config, counters.clone()).map_err(SocketError::Thread)?;
         let hostname = match self.protocol {
             Protocol::JsonLines => self.hostname.or_else(crate::jsonl::system_hostname),
             Protocol::Pickle => None,
@@ -288,7 +289,7 @@ pub struct SocketHandler {
     sender: Sender,
     protocol: Protocol,
     hostname: Option<String>,
-    counters: Arc<Counters>,
+    counters: Arc<StreamCounters>,
     flush_timeout: Duration,
 }
 
@@ -301,7 +302,7 @@ impl SocketHandler {
 
     /// The counters so far.
     pub fn stats(&self) -> SocketStats {
-        self.counters.snapshot()
+        crate::stats::snapshot(&self.counters)
     }
 
     /// How reports name this handler (`socket tcp 127.0.0.1:9020`).

@@ -2,21 +2,23 @@
 
 use std::net::ToSocketAddrs;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use tracing_handlers_core::report::ErrorThrottle;
+use tracing_handlers_core::stream_sender::{
+    Backoff, Connector, DropReporter, Growth, StreamSenderConfig,
+};
 use tracing_handlers_core::{Format, Formatter, OverflowPolicy};
 
-use crate::conn::{tls_config, Conn, StreamTarget};
+use crate::conn::{tls_config, StreamTarget};
 use crate::direct::UdpSender;
 use crate::error::SyslogError;
 use crate::facility::{Facility, SeverityMapping};
 use crate::handler::{SyslogHandler, Transport};
 use crate::message::{header_field, program_name, system_hostname, Encoder, MessageFormat};
-use crate::sender::{Backoff, Sender};
-use crate::stats::{Counters, DropReporter};
+use crate::sender::{Sender, SENDER_THREAD_NAME};
+use crate::stats::Counters;
 use crate::transport::{Address, Framing, SockType, TlsOptions};
 
 /// The default size limit of one message, in bytes (rsyslog's default `maxMessageSize`).
@@ -131,6 +133,7 @@ impl Default for SyslogBuilder {
             backoff: Backoff {
                 initial: Duration::from_secs(1),
                 max: Duration::from_secs(30),
+                growth: Growth::Double,
             },
             connect_timeout: Duration::from_secs(5),
             flush_timeout: Duration::from_secs(5),
@@ -281,6 +284,7 @@ impl SyslogBuilder {
         self.backoff = Backoff {
             initial,
             max: max.max(initial),
+            growth: Growth::Double,
         };
         self
     }
@@ -398,7 +402,7 @@ impl SyslogBuilder {
             append_nul,
             max_size: self.max_message_size,
         };
-        let counters = Arc::new(Counters::default());
+        let counters = Counters::default();
         let nonblocking = policy != OverflowPolicy::Block;
         let (transport, source) = match &self.address {
             #[cfg(unix)]
@@ -456,24 +460,21 @@ impl SyslogBuilder {
                     source,
                 })?;
                 let conn = if self.connect_at_startup {
-                    Some(
-                        Conn::connect(&target).map_err(|source| SyslogError::Connect {
-                            address: self.address.to_string(),
-                            source,
-                        })?,
-                    )
+                    Some(target.connect().map_err(|source| SyslogError::Connect {
+                        address: self.address.to_string(),
+                        source,
+                    })?)
                 } else {
                     None
                 };
-                let sender = Sender::start(
-                    target,
-                    conn,
-                    self.capacity_bytes,
+                let config = StreamSenderConfig {
+                    thread_name: SENDER_THREAD_NAME,
+                    capacity_bytes: self.capacity_bytes,
                     policy,
-                    self.backoff,
-                    counters.clone(),
-                )
-                .map_err(SyslogError::Thread)?;
+                    backoff: self.backoff,
+                };
+                let sender = Sender::start(target, conn, config, counters.stream.clone())
+                    .map_err(SyslogError::Thread)?;
                 let source = sender.describe();
                 (
                     Transport::Stream {

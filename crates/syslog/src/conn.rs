@@ -8,6 +8,7 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use tracing_handlers_core::stream_sender::{Connection, Connector};
 
 use crate::error::SyslogError;
 use crate::transport::TlsOptions;
@@ -23,15 +24,6 @@ pub(crate) struct StreamTarget {
 }
 
 impl StreamTarget {
-    pub(crate) fn describe(&self) -> String {
-        let proto = if self.tls.is_some() { "tls" } else { "tcp" };
-        if self.host.contains(':') {
-            format!("syslog {proto} [{}]:{}", self.host, self.port)
-        } else {
-            format!("syslog {proto} {}:{}", self.host, self.port)
-        }
-    }
-
     pub(crate) fn resolve(&self) -> io::Result<Vec<SocketAddr>> {
         let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port).to_socket_addrs()?.collect();
         if addrs.is_empty() {
@@ -41,6 +33,39 @@ impl StreamTarget {
             ));
         }
         Ok(addrs)
+    }
+}
+
+impl Connector for StreamTarget {
+    type Connection = Conn;
+
+    /// Connects (and completes the TLS handshake) within the target's connect timeout.
+    fn connect(&self) -> io::Result<Conn> {
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+        for addr in self.resolve()? {
+            match TcpStream::connect_timeout(&addr, self.connect_timeout) {
+                Ok(sock) => {
+                    sock.set_nodelay(true)?;
+                    sock.set_write_timeout(Some(self.write_timeout))?;
+                    let counting = Counting { sock, written: 0 };
+                    return match &self.tls {
+                        None => Ok(Conn::Tcp(counting)),
+                        Some((config, name)) => Conn::handshake(counting, config, name, self),
+                    };
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn describe(&self) -> String {
+        let proto = if self.tls.is_some() { "tls" } else { "tcp" };
+        if self.host.contains(':') {
+            format!("syslog {proto} [{}]:{}", self.host, self.port)
+        } else {
+            format!("syslog {proto} {}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -126,26 +151,6 @@ pub(crate) enum Conn {
 }
 
 impl Conn {
-    /// Connects (and completes the TLS handshake) within the target's connect timeout.
-    pub(crate) fn connect(target: &StreamTarget) -> io::Result<Conn> {
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-        for addr in target.resolve()? {
-            match TcpStream::connect_timeout(&addr, target.connect_timeout) {
-                Ok(sock) => {
-                    sock.set_nodelay(true)?;
-                    sock.set_write_timeout(Some(target.write_timeout))?;
-                    let counting = Counting { sock, written: 0 };
-                    return match &target.tls {
-                        None => Ok(Conn::Tcp(counting)),
-                        Some((config, name)) => Self::handshake(counting, config, name, target),
-                    };
-                }
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
-    }
-
     fn handshake(
         mut counting: Counting,
         config: &Arc<ClientConfig>,
@@ -177,15 +182,17 @@ impl Conn {
             Conn::Tls(s) => &mut s.sock,
         }
     }
+}
 
+impl Connection for Conn {
     /// Bytes written to the socket so far (TLS records included).
-    pub(crate) fn socket_written(&self) -> u64 {
+    fn socket_written(&self) -> u64 {
         self.counting().written
     }
 
     /// Writes `buf` whole. On failure returns how many bytes of `buf` are known to have been
     /// handed to the kernel (exact over TCP; 0 over TLS, where the whole chunk is resent).
-    pub(crate) fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
+    fn write_chunk(&mut self, buf: &[u8]) -> Result<(), (usize, io::Error)> {
         match self {
             Conn::Tcp(c) => {
                 let mut done = 0;
@@ -209,7 +216,7 @@ impl Conn {
     }
 
     /// Bytes written but not yet acknowledged by the peer, where the OS tells (Linux).
-    pub(crate) fn unacknowledged(&self) -> Option<u64> {
+    fn unacknowledged(&self) -> Option<u64> {
         #[cfg(target_os = "linux")]
         {
             use std::os::fd::AsRawFd;
@@ -230,7 +237,7 @@ impl Conn {
     }
 
     /// Whether the peer has closed or reset the connection (checked without blocking).
-    pub(crate) fn peer_closed(&mut self) -> bool {
+    fn peer_closed(&mut self) -> bool {
         let mut byte = [0u8; 1];
         let sock = &self.counting().sock;
         if sock.set_nonblocking(true).is_err() {
@@ -261,7 +268,7 @@ impl Conn {
     }
 
     /// Closes politely (TLS close_notify).
-    pub(crate) fn close(mut self) {
+    fn close(mut self) {
         if let Conn::Tls(s) = &mut self {
             s.conn.send_close_notify();
             let _ = s.conn.write_tls(&mut s.sock);

@@ -3,10 +3,10 @@
 use std::cell::RefCell;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing_handlers_core::report::{report, ErrorThrottle, Report, ReportKind};
+use tracing_handlers_core::stream_sender::DropReporter;
 use tracing_handlers_core::{Handler, Record};
 
 use crate::builder::SyslogBuilder;
@@ -15,7 +15,7 @@ use crate::direct::UnixSender;
 use crate::direct::{Outcome, UdpSender};
 use crate::message::Encoder;
 use crate::sender::Sender;
-use crate::stats::{Counters, DropReporter, SyslogStats};
+use crate::stats::{Counters, SyslogStats};
 use crate::transport::Framing;
 
 thread_local! {
@@ -66,7 +66,7 @@ pub(crate) enum Transport {
 pub struct SyslogHandler {
     pub(crate) encoder: Encoder,
     pub(crate) transport: Transport,
-    pub(crate) counters: Arc<Counters>,
+    pub(crate) counters: Counters,
     pub(crate) throttle: ErrorThrottle,
     pub(crate) drops: DropReporter,
     pub(crate) flush_timeout: Duration,
@@ -136,15 +136,18 @@ impl SyslogHandler {
         };
         match outcome {
             Outcome::Sent => {
-                self.counters.sent.fetch_add(1, Ordering::Relaxed);
+                self.counters.stream.sent.fetch_add(1, Ordering::Relaxed);
                 self.throttle.succeeded();
             }
             Outcome::WouldBlock => {
-                self.drops
-                    .dropped(&self.counters, 1, &"socket buffer full (dropping policy)");
+                self.drops.dropped(
+                    &self.counters.stream,
+                    1,
+                    &"socket buffer full (dropping policy)",
+                );
             }
             Outcome::Failed(e) => {
-                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                self.counters.stream.dropped.fetch_add(1, Ordering::Relaxed);
                 self.throttle.failed(&format_args!("send failed: {e}"));
             }
         }

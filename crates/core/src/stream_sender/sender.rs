@@ -1,0 +1,577 @@
+//! The queued sender and its thread.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::{Backoff, Connection, Connector, DropReporter, StreamCounters};
+use crate::report::{report, ErrorThrottle, Report, ReportKind};
+use crate::{Level, OverflowPolicy};
+
+/// How often an idle sender checks that its connection is still alive.
+const IDLE_CHECK: Duration = Duration::from_millis(250);
+
+/// Largest chunk written at once.
+const CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// On a sender thread, its thread name: a message logged from inside a sender thread
+    /// (by a reporter that logs) never waits for a sender of the same kind.
+    static ON_SENDER: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Whether the current thread is a sender thread named `thread_name`.
+fn on_sender(thread_name: &str) -> bool {
+    ON_SENDER
+        .try_with(|s| s.get() == Some(thread_name))
+        .unwrap_or(false)
+}
+
+// === impl StreamSenderConfig ===
+
+/// How a [`StreamSender`] queues and reconnects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamSenderConfig {
+    /// The name of the sender thread (`tracing-handlers-syslog`). A message pushed from a
+    /// sender thread of this name never waits for room: with any policy it is dropped when
+    /// the queue is full, and [`flush`](StreamSender::flush) returns at once there.
+    pub thread_name: &'static str,
+    /// The queue's bound in framed bytes; a message larger than this is dropped.
+    pub capacity_bytes: usize,
+    /// What [`push`](StreamSender::push) does when the queue is full.
+    pub policy: OverflowPolicy,
+    /// Reconnect timing.
+    pub backoff: Backoff,
+}
+
+// === impl Batch ===
+
+#[derive(Debug, Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+    fn start_of(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.ends[i - 1]
+        }
+    }
+}
+
+// === impl StreamSender ===
+
+#[derive(Debug)]
+struct State {
+    queue: Batch,
+    enqueued: u64,
+    completed: u64,
+    stopping: bool,
+    abandoned: bool,
+    running: bool,
+}
+
+#[derive(Debug)]
+struct Shared<C> {
+    state: Mutex<State>,
+    work: Condvar,
+    room: Condvar,
+    progress: Condvar,
+    config: StreamSenderConfig,
+    connector: C,
+    counters: Arc<StreamCounters>,
+    drops: DropReporter,
+    throttle: ErrorThrottle,
+}
+
+/// The queued sender: frames pushed by callers go out from its thread, over the
+/// connections its [`Connector`] opens. See the [module docs](super).
+///
+/// Dropping it [shuts it down](Self::shutdown) with a five-second deadline.
+#[derive(Debug)]
+pub struct StreamSender<C: Connector> {
+    shared: Arc<Shared<C>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl<C: Connector> StreamSender<C> {
+    /// Starts the thread; `conn` is a connection made at construction, if any (otherwise
+    /// the first message connects). Reports name the sender after
+    /// [`connector.describe()`](Connector::describe).
+    ///
+    /// # Errors
+    ///
+    /// The thread could not be spawned.
+    pub fn start(
+        connector: C,
+        conn: Option<C::Connection>,
+        config: StreamSenderConfig,
+        counters: Arc<StreamCounters>,
+    ) -> std::io::Result<Self> {
+        let source = connector.describe();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: Batch::default(),
+                enqueued: 0,
+                completed: 0,
+                stopping: false,
+                abandoned: false,
+                running: true,
+            }),
+            work: Condvar::new(),
+            room: Condvar::new(),
+            progress: Condvar::new(),
+            config,
+            connector,
+            counters,
+            drops: DropReporter::new(source.clone()),
+            throttle: ErrorThrottle::new(source),
+        });
+        let worker = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name(config.thread_name.to_owned())
+            .spawn(move || worker.run(conn))?;
+        Ok(StreamSender {
+            shared,
+            worker: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// Queues one frame made of `parts`, applying the overflow policy when the queue is full.
+    pub fn push(&self, parts: &[&[u8]], level: Level) {
+        let sh = &*self.shared;
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > sh.config.capacity_bytes {
+            sh.drops
+                .dropped(&sh.counters, 1, &"message larger than the whole buffer");
+            return;
+        }
+        let mut st = sh.state.lock();
+        loop {
+            if !st.running || st.abandoned {
+                drop(st);
+                sh.drops
+                    .dropped(&sh.counters, 1, &"the sender thread has stopped");
+                return;
+            }
+            if st.queue.bytes.len() + len <= sh.config.capacity_bytes {
+                let was_empty = st.queue.ends.is_empty();
+                for p in parts {
+                    st.queue.bytes.extend_from_slice(p);
+                }
+                let end = st.queue.bytes.len();
+                st.queue.ends.push(end);
+                st.enqueued += 1;
+                drop(st);
+                if was_empty {
+                    sh.work.notify_one();
+                }
+                return;
+            }
+            let drop_it = on_sender(sh.config.thread_name)
+                || match sh.config.policy {
+                    OverflowPolicy::DropBelow(min) => level < min,
+                    OverflowPolicy::Block => false,
+                    _ => true,
+                };
+            if drop_it {
+                drop(st);
+                sh.drops.dropped(&sh.counters, 1, &"buffer full");
+                return;
+            }
+            sh.room.wait(&mut st);
+        }
+    }
+
+    /// Waits until everything queued so far is written (or given up) or `deadline` passes.
+    pub fn flush(&self, deadline: Instant) {
+        let sh = &*self.shared;
+        if on_sender(sh.config.thread_name) {
+            return;
+        }
+        let mut st = sh.state.lock();
+        let target = st.enqueued;
+        sh.work.notify_one();
+        while st.running && st.completed < target {
+            if sh.progress.wait_until(&mut st, deadline).timed_out() {
+                break;
+            }
+        }
+        drop(st);
+        sh.drops.report_pending();
+    }
+
+    /// Drains until `deadline`, then stops the thread; what is left is dropped and counted.
+    pub fn shutdown(&self, deadline: Instant) {
+        let sh = &*self.shared;
+        let mut st = sh.state.lock();
+        st.stopping = true;
+        sh.work.notify_one();
+        while st.running {
+            if sh.progress.wait_until(&mut st, deadline).timed_out() {
+                break;
+            }
+        }
+        if st.running {
+            st.abandoned = true;
+            let left = st.queue.ends.len() as u64;
+            st.queue.clear();
+            drop(st);
+            sh.work.notify_one();
+            sh.room.notify_all();
+            if left > 0 {
+                sh.drops
+                    .dropped(&sh.counters, left, &"not sent by the shutdown deadline");
+            }
+            // The thread may be stuck in a connect or write: leave it detached.
+        } else {
+            drop(st);
+            if let Some(h) = self.worker.lock().take() {
+                let _ = h.join();
+            }
+        }
+        sh.drops.report_pending();
+    }
+
+    /// How reports name the peer ([`Connector::describe`]).
+    pub fn describe(&self) -> String {
+        self.shared.connector.describe()
+    }
+}
+
+impl<C: Connector> Drop for StreamSender<C> {
+    fn drop(&mut self) {
+        self.shutdown(Instant::now() + Duration::from_secs(5));
+    }
+}
+
+// === impl Unacked ===
+
+/// How long after the peer acknowledged a message it may still be unread by the daemon
+/// (sitting in its socket buffer): a connection failing within this time may have lost it.
+const READ_GRACE: Duration = Duration::from_secs(1);
+
+/// The thread's view of one connection's delivery: (socket bytes written after the chunk,
+/// messages in the chunk, when), oldest first, trimmed to what the peer has not
+/// acknowledged or acknowledged less than [`READ_GRACE`] ago.
+#[derive(Debug, Default)]
+struct Unacked {
+    chunks: VecDeque<(u64, u64, Instant)>,
+}
+
+impl Unacked {
+    fn wrote(&mut self, conn: &impl Connection, messages: u64) {
+        self.chunks
+            .push_back((conn.socket_written(), messages, Instant::now()));
+        self.trim(conn);
+    }
+
+    fn trim(&mut self, conn: &impl Connection) {
+        let now = Instant::now();
+        let acked_to = match conn.unacknowledged() {
+            Some(outq) => conn.socket_written().saturating_sub(outq),
+            // No way to know: treat what is older than the grace as arrived.
+            None => conn.socket_written(),
+        };
+        // A chunk whose last byte was acknowledged a while ago has been read by the peer.
+        while self
+            .chunks
+            .front()
+            .is_some_and(|&(end, _, at)| end <= acked_to && now.duration_since(at) >= READ_GRACE)
+        {
+            self.chunks.pop_front();
+        }
+    }
+
+    fn take(&mut self) -> u64 {
+        self.chunks.drain(..).map(|(_, n, _)| n).sum()
+    }
+}
+
+// === impl Shared ===
+
+impl<C: Connector> Shared<C> {
+    fn run(&self, mut conn: Option<C::Connection>) {
+        let _ = ON_SENDER.try_with(|s| s.set(Some(self.config.thread_name)));
+        let _exit = ExitGuard { shared: self };
+        let mut batch = Batch::default();
+        let mut next = 0usize;
+        let mut unacked = Unacked::default();
+        let mut backoff = self.config.backoff.initial;
+        let mut retry_at = Instant::now();
+        loop {
+            // 1. Take work.
+            {
+                let mut st = self.state.lock();
+                if st.abandoned {
+                    let left = (batch.ends.len() - next) as u64;
+                    drop(st);
+                    if left > 0 {
+                        self.drops.dropped(
+                            &self.counters,
+                            left,
+                            &"not sent by the shutdown deadline",
+                        );
+                    }
+                    return;
+                }
+                if next == batch.ends.len() {
+                    batch.clear();
+                    next = 0;
+                    if st.queue.ends.is_empty() {
+                        if st.stopping {
+                            drop(st);
+                            if let Some(c) = conn.take() {
+                                c.close();
+                            }
+                            return;
+                        }
+                        let idle = self.work.wait_for(&mut st, IDLE_CHECK).timed_out();
+                        drop(st);
+                        if idle {
+                            self.idle_check(&mut conn, &mut unacked);
+                        }
+                        continue;
+                    }
+                    std::mem::swap(&mut batch, &mut st.queue);
+                    self.room.notify_all();
+                }
+            }
+            // 2. Be connected.
+            let closed = conn.as_mut().map(Connection::peer_closed);
+            match closed {
+                Some(true) => {
+                    self.connection_lost(
+                        &mut conn,
+                        &mut unacked,
+                        &"the peer closed the connection",
+                    );
+                    continue;
+                }
+                Some(false) => {}
+                None => {
+                    let now = Instant::now();
+                    if now < retry_at {
+                        let mut st = self.state.lock();
+                        if !st.abandoned {
+                            self.work.wait_until(&mut st, retry_at);
+                        }
+                        continue;
+                    }
+                    self.counters
+                        .connect_attempts
+                        .fetch_add(1, Ordering::Relaxed);
+                    match self.connector.connect() {
+                        Ok(c) => {
+                            self.counters.connections.fetch_add(1, Ordering::Relaxed);
+                            conn = Some(c);
+                            backoff = self.config.backoff.initial;
+                            self.throttle.succeeded();
+                        }
+                        Err(e) => {
+                            self.throttle.failed(&format_args!(
+                                "connect failed: {e} (retrying in {backoff:?})"
+                            ));
+                            retry_at = now + backoff;
+                            backoff = self.config.backoff.next(backoff);
+                            continue;
+                        }
+                    }
+                }
+            }
+            // 3. Write what is pending, chunk by chunk.
+            let Some(c) = conn.as_mut() else { continue };
+            while next < batch.ends.len() {
+                let start = batch.start_of(next);
+                let mut last = next + 1;
+                while last < batch.ends.len() && batch.ends[last] - start <= CHUNK {
+                    last += 1;
+                }
+                let end = batch.ends[last - 1];
+                match c.write_chunk(&batch.bytes[start..end]) {
+                    Ok(()) => {
+                        let n = (last - next) as u64;
+                        self.counters.sent.fetch_add(n, Ordering::Relaxed);
+                        unacked.wrote(c, n);
+                        next = last;
+                        self.completed(n);
+                    }
+                    Err((accepted, e)) => {
+                        // Messages wholly handed to the kernel before the error.
+                        let mut whole = next;
+                        while whole < last && batch.ends[whole] <= start + accepted {
+                            whole += 1;
+                        }
+                        let n = (whole - next) as u64;
+                        if n > 0 {
+                            self.counters.sent.fetch_add(n, Ordering::Relaxed);
+                            unacked
+                                .chunks
+                                .push_back((c.socket_written(), n, Instant::now()));
+                            self.completed(n);
+                        }
+                        next = whole;
+                        self.connection_lost(
+                            &mut conn,
+                            &mut unacked,
+                            &format_args!("write failed: {e}"),
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn completed(&self, n: u64) {
+        let mut st = self.state.lock();
+        st.completed += n;
+        drop(st);
+        self.progress.notify_all();
+    }
+
+    fn idle_check(&self, conn: &mut Option<C::Connection>, unacked: &mut Unacked) {
+        if let Some(c) = conn.as_mut() {
+            if c.peer_closed() {
+                self.connection_lost(conn, unacked, &"the peer closed the connection");
+            } else {
+                unacked.trim(c);
+            }
+        }
+    }
+
+    fn connection_lost(
+        &self,
+        conn: &mut Option<C::Connection>,
+        unacked: &mut Unacked,
+        why: &dyn std::fmt::Display,
+    ) {
+        if let Some(c) = conn.take() {
+            c.close();
+        }
+        self.throttle.failed(&format_args!("{why}; reconnecting"));
+        let lost = unacked.take();
+        if lost > 0 {
+            self.counters
+                .possibly_lost
+                .fetch_add(lost, Ordering::Relaxed);
+            let msg = format!(
+                "possibly lost: accepted by the kernel but not acknowledged by {} before the connection failed ({why})",
+                self.connector.describe()
+            );
+            report(&Report {
+                source: self.throttle.source(),
+                kind: ReportKind::Dropped { records: lost },
+                message: &msg,
+            });
+        }
+    }
+}
+
+/// Marks the thread as gone when it returns or panics, so nobody waits for it forever.
+struct ExitGuard<'a, C: Connector> {
+    shared: &'a Shared<C>,
+}
+
+impl<C: Connector> Drop for ExitGuard<'_, C> {
+    fn drop(&mut self) {
+        let sh = self.shared;
+        let mut st = sh.state.lock();
+        st.running = false;
+        let left = st.queue.ends.len() as u64;
+        st.queue.clear();
+        drop(st);
+        sh.room.notify_all();
+        sh.progress.notify_all();
+        if left > 0 {
+            sh.drops
+                .dropped(&sh.counters, left, &"the sender thread stopped");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::stream_sender::Growth;
+
+    /// A peer that is never there.
+    #[derive(Debug)]
+    struct Refused;
+
+    struct NoConn;
+
+    impl Connector for Refused {
+        type Connection = NoConn;
+        fn connect(&self) -> io::Result<NoConn> {
+            Err(io::ErrorKind::ConnectionRefused.into())
+        }
+        fn describe(&self) -> String {
+            "test tcp 127.0.0.1:9".to_owned()
+        }
+    }
+
+    impl Connection for NoConn {
+        fn write_chunk(&mut self, _: &[u8]) -> Result<(), (usize, io::Error)> {
+            unreachable!()
+        }
+        fn socket_written(&self) -> u64 {
+            0
+        }
+        fn unacknowledged(&self) -> Option<u64> {
+            None
+        }
+        fn peer_closed(&mut self) -> bool {
+            false
+        }
+        fn close(self) {}
+    }
+
+    #[test]
+    fn what_the_peer_never_took_is_dropped_at_the_shutdown_deadline() {
+        let counters = Arc::new(StreamCounters::default());
+        let config = StreamSenderConfig {
+            thread_name: "test-stream-sender",
+            capacity_bytes: 8,
+            policy: OverflowPolicy::DropNewest,
+            backoff: Backoff {
+                initial: Duration::from_secs(60),
+                max: Duration::from_secs(60),
+                growth: Growth::Double,
+            },
+        };
+        let sender = StreamSender::start(Refused, None, config, counters.clone()).unwrap();
+        assert_eq!(sender.describe(), "test tcp 127.0.0.1:9");
+        sender.push(&[b"123456789"], Level::ERROR); // larger than the whole buffer
+        assert_eq!(counters.dropped.load(Ordering::Relaxed), 1);
+        for _ in 0..3 {
+            sender.push(&[b"ab", b"\n"], Level::INFO);
+        }
+        sender.shutdown(Instant::now() + Duration::from_millis(200));
+        // Each of the three is dropped: by the policy when it did not fit, or (in the queue,
+        // or held by the thread waiting to reconnect) at the deadline; the thread may count
+        // its share just after shutdown returns.
+        let give_up = Instant::now() + Duration::from_secs(5);
+        while counters.dropped.load(Ordering::Relaxed) < 4 && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(counters.dropped.load(Ordering::Relaxed), 4);
+        assert_eq!(counters.sent.load(Ordering::Relaxed), 0);
+        assert_eq!(counters.connections.load(Ordering::Relaxed), 0);
+        assert!(counters.connect_attempts.load(Ordering::Relaxed) >= 1);
+    }
+}

@@ -188,7 +188,8 @@ impl Backoff {
     /// The wait after the failure that followed a wait of `current`.
     pub fn next(&self, current: Duration) -> Duration {
         match self.growth {
-            Growth::Double => (current * 2).min(self.max),
+            // Saturating: a huge configured wait must not panic the sender thread.
+            Growth::Double => current.saturating_mul(2).min(self.max),
             Growth::Factor(factor) => {
                 Duration::try_from_secs_f64(current.as_secs_f64() * factor.max(1.0))
                     .unwrap_or(self.max)
@@ -201,6 +202,16 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_waits_saturate_instead_of_panicking() {
+        let b = Backoff {
+            initial: Duration::MAX,
+            growth: Growth::Double,
+            max: Duration::MAX,
+        };
+        assert_eq!(b.next(Duration::MAX), Duration::MAX);
+    }
 
     /// SOCK-05: emitting once per second to a closed port, CPython attempts to connect at
     /// t = 0, 1, 3, 7, 15, 31, 61, 91, 121, 151, 181.

@@ -193,6 +193,8 @@ struct State {
     generation: u64,
     set: HandlerSet,
     needs_spans: bool,
+    /// Whether any handler reads `relativeCreated` (else it is left 0 and not computed).
+    needs_relative: bool,
     /// Per callsite: the route and whether the callsite is a `critical!` one.
     by_callsite: RwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
     by_name: RwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
@@ -202,7 +204,12 @@ impl State {
     fn new(set: HandlerSet) -> Self {
         static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let needs_spans = set.handlers.iter().any(|h| h.handler.needs_spans());
+        let needs_relative = set
+            .handlers
+            .iter()
+            .any(|h| h.handler.needs_relative_created());
         State {
+            needs_relative,
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             set,
             needs_spans,
@@ -679,7 +686,11 @@ impl Dispatch {
             message: &scratch.message,
             fields: &scratch.fields,
             created,
-            relative_created: relative_created_ms(created),
+            relative_created: if state.needs_relative {
+                relative_created_ms(created)
+            } else {
+                0.0
+            },
             file: meta.file(),
             line: meta.line(),
             module_path: meta.module_path(),

@@ -39,6 +39,12 @@ pub trait Handler: Send + Sync + fmt::Debug + 'static {
     fn needs_spans(&self) -> bool {
         false
     }
+
+    /// Whether records for this handler need [`Record::relative_created`] (true unless the
+    /// handler says otherwise; when no handler needs it, the dispatch layer leaves it 0).
+    fn needs_relative_created(&self) -> bool {
+        true
+    }
 }
 
 /// A destination for formatted records: the byte sink under stream and file handlers.
@@ -256,6 +262,10 @@ impl<S: Sink> Handler for FormatHandler<S> {
 
     fn needs_spans(&self) -> bool {
         self.formatter.needs_spans()
+    }
+
+    fn needs_relative_created(&self) -> bool {
+        self.formatter.needs_relative_created()
     }
 }
 

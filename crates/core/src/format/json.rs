@@ -218,6 +218,10 @@ impl Format for JsonFormatter {
         out.push(b'}');
     }
 
+    fn needs_relative_created(&self) -> bool {
+        false
+    }
+
     fn needs_spans(&self) -> bool {
         self.spans
     }

@@ -102,6 +102,12 @@ pub trait Format: Send + Sync + fmt::Debug {
     fn needs_spans(&self) -> bool {
         false
     }
+
+    /// Whether this format prints `relativeCreated` (the dispatch layer skips computing it
+    /// when no handler needs it). True unless a format says otherwise.
+    fn needs_relative_created(&self) -> bool {
+        true
+    }
 }
 
 /// Python's three format styles.
@@ -473,6 +479,12 @@ impl Format for Formatter {
 
     fn needs_spans(&self) -> bool {
         self.needs_spans
+    }
+
+    fn needs_relative_created(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Field(f) if f.attr == Attr::RelativeCreated))
     }
 }
 

@@ -5,7 +5,9 @@
 //! allocation in steady state); the worker thread `tracing-handlers-writer` swaps that buffer
 //! for its own empty one (double buffering) and writes the whole batch with one
 //! [`Sink::write_batch`] call, so a busy file gets a few large `write`s instead of one per
-//! record.
+//! record. A batch smaller than 64 KiB is given up to 1 ms to grow before it is written, so a
+//! busy logger makes few large writes and the producers and the worker rarely take the lock
+//! in turn; [`Sink::flush`] and shutdown write at once.
 //!
 //! The queue is bounded in bytes ([`NonBlockingOptions::with_capacity_bytes`], 8 MiB by
 //! default): at most two buffers of that size exist. When the queue is full the
@@ -53,6 +55,12 @@ pub const DEFAULT_CAPACITY_BYTES: usize = 8 * 1024 * 1024;
 
 /// How long dropping a [`NonBlocking`] waits for the queue to drain by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many queued bytes make a batch worth writing at once.
+const GATHER_BYTES: usize = 64 * 1024;
+
+/// How long the worker lets a smaller batch grow before writing it.
+const GATHER_WAIT: Duration = Duration::from_millis(1);
 
 /// The name of the worker thread.
 pub const WORKER_THREAD_NAME: &str = "tracing-handlers-writer";
@@ -239,6 +247,9 @@ struct State {
     stopping: bool,
     /// The shutdown deadline passed: the worker stops after its current write.
     abandoned: bool,
+    /// The worker is letting a small batch grow (producers wake it only when the batch is big
+    /// enough, or for a flush or shutdown).
+    gathering: bool,
 }
 
 struct Shared<S> {
@@ -285,6 +296,17 @@ impl<S: Sink> Shared<S> {
                     && st.dropped_pending == 0)
             {
                 return;
+            }
+            // A small batch is given a moment to grow: fewer, larger writes, and the producers
+            // and the worker take the lock in turn far less often. A flush, a shutdown or a
+            // batch that reached the target ends the wait at once.
+            if !st.stopping
+                && st.flush_requested == st.flushed
+                && st.queue.bytes.len() < GATHER_BYTES.min(self.options.capacity_bytes / 2)
+            {
+                st.gathering = true;
+                let _ = self.work.wait_for(&mut st, GATHER_WAIT);
+                st.gathering = false;
             }
             std::mem::swap(&mut batch, &mut st.queue);
             let dropped = std::mem::take(&mut st.dropped_pending);
@@ -414,6 +436,7 @@ impl<S: Sink> NonBlocking<S> {
                 running: true,
                 stopping: false,
                 abandoned: false,
+                gathering: false,
             }),
             work: Condvar::new(),
             room: Condvar::new(),
@@ -551,8 +574,10 @@ impl<S: Sink> Sink for NonBlocking<S> {
                 let was_empty = st.queue.is_empty();
                 st.queue.push(record, capacity);
                 st.enqueued += 1;
+                let wake = was_empty
+                    || (st.gathering && st.queue.bytes.len() >= GATHER_BYTES.min(capacity / 2));
                 drop(st);
-                if was_empty {
+                if wake {
                     sh.work.notify_one();
                 }
                 return Ok(());

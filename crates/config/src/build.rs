@@ -380,14 +380,36 @@ impl PlannedHandler for WatchedFilePlan {
     }
 }
 
-#[derive(Debug)]
-struct SyslogPlan {
-    /// Taken by `open` (the builder owns the formatter, so it is used once).
-    builder: parking_lot::Mutex<Option<tracing_handlers_syslog::SyslogBuilder>>,
+/// A plan for a handler whose builder owns its formatter, so it is used once: `open` takes
+/// it and finishes it with `finish`.
+struct OncePlan<B> {
+    builder: parking_lot::Mutex<Option<B>>,
     describe: String,
+    finish: Finish<B>,
 }
 
-impl PlannedHandler for SyslogPlan {
+/// Finishes a builder with the handler's formatter.
+type Finish<B> = fn(B, Box<dyn Format>) -> Result<Arc<dyn Handler>, String>;
+
+impl<B> OncePlan<B> {
+    fn new(builder: B, describe: String, finish: Finish<B>) -> Self {
+        OncePlan {
+            builder: parking_lot::Mutex::new(Some(builder)),
+            describe,
+            finish,
+        }
+    }
+}
+
+impl<B> fmt::Debug for OncePlan<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OncePlan")
+            .field("describe", &self.describe)
+            .finish()
+    }
+}
+
+impl<B: Send> PlannedHandler for OncePlan<B> {
     fn describe(&self) -> String {
         self.describe.clone()
     }
@@ -398,17 +420,13 @@ impl PlannedHandler for SyslogPlan {
             .lock()
             .take()
             .ok_or_else(|| "this plan was opened already".to_owned())?;
-        let handler = builder
-            .with_boxed_formatter(formatter)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Arc::new(handler))
+        (self.finish)(builder, formatter)
     }
 }
 
 /// Python's `SysLogHandler(address=('localhost', 514), facility=LOG_USER, socktype=None)` and
 /// our options.
-fn plan_syslog(args: &mut BoundArgs<'_>) -> SyslogPlan {
+fn plan_syslog(args: &mut BoundArgs<'_>) -> OncePlan<tracing_handlers_syslog::SyslogBuilder> {
     use tracing_handlers_syslog::{
         Address, Facility, Framing, MessageFormat, SockType, SyslogBuilder, TlsOptions,
     };
@@ -530,10 +548,13 @@ fn plan_syslog(args: &mut BoundArgs<'_>) -> SyslogPlan {
             None => args.fail("tls", "TLS needs ca_file"),
         }
     }
-    SyslogPlan {
-        builder: parking_lot::Mutex::new(Some(b)),
-        describe,
-    }
+    OncePlan::new(b, describe, |b, formatter| {
+        let handler = b
+            .with_boxed_formatter(formatter)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(handler))
+    })
 }
 
 /// Options both rotating handlers take beyond Python's.
@@ -846,32 +867,6 @@ fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
     })
 }
 
-#[derive(Debug)]
-struct EventLogPlan {
-    /// Taken by `open` (the builder owns the formatter, so it is used once).
-    builder: parking_lot::Mutex<Option<tracing_handlers_eventlog::EventLogBuilder>>,
-    describe: String,
-}
-
-impl PlannedHandler for EventLogPlan {
-    fn describe(&self) -> String {
-        self.describe.clone()
-    }
-
-    fn open(&self, formatter: Box<dyn Format>) -> Result<Arc<dyn Handler>, String> {
-        let builder = self
-            .builder
-            .lock()
-            .take()
-            .ok_or_else(|| "this plan was opened already".to_owned())?;
-        // Off Windows: the report-once no-op handler, so the configuration still loads.
-        builder
-            .with_boxed_formatter(formatter)
-            .build_or_null()
-            .map_err(|e| e.to_string())
-    }
-}
-
 /// Reads a `{LEVEL: value}` dict (level names, any case, or `other`) into `map`.
 fn level_map<T: Copy>(
     args: &mut BoundArgs<'_>,
@@ -918,7 +913,9 @@ fn level_map<T: Copy>(
 
 /// Python's `NTEventLogHandler(appname, dllname=None, logtype='Application')` and our
 /// options.
-fn plan_eventlog(args: &mut BoundArgs<'_>) -> Option<EventLogPlan> {
+fn plan_eventlog(
+    args: &mut BoundArgs<'_>,
+) -> Option<OncePlan<tracing_handlers_eventlog::EventLogBuilder>> {
     use tracing_handlers_eventlog::{EventLogBuilder, EventType, LevelMap};
     let appname = args.required_str("appname")?;
     let mut b = EventLogBuilder::new(appname);
@@ -999,10 +996,12 @@ fn plan_eventlog(args: &mut BoundArgs<'_>) -> Option<EventLogPlan> {
     if !cfg!(windows) {
         describe.push_str(" (no event log on this platform: reports once, drops records)");
     }
-    Some(EventLogPlan {
-        builder: parking_lot::Mutex::new(Some(b)),
-        describe,
-    })
+    // Off Windows: the report-once no-op handler, so the configuration still loads.
+    Some(OncePlan::new(b, describe, |b, formatter| {
+        b.with_boxed_formatter(formatter)
+            .build_or_null()
+            .map_err(|e| e.to_string())
+    }))
 }
 
 #[derive(Debug)]

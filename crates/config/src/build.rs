@@ -598,6 +598,32 @@ impl PlannedHandler for RotatingPlan {
     }
 }
 
+/// Applies [`RotationExtras`] to either rotating builder (they share the option names but not
+/// a type).
+macro_rules! with_rotation_extras {
+    ($builder:expr, $extras:expr) => {{
+        use tracing_handlers_rotating_file::Compression;
+        let mut b = $builder;
+        let extras = &$extras;
+        if let Some(m) = extras.file_mode {
+            b = b.with_file_mode(m);
+        }
+        if extras.gzip {
+            b = b.with_compression(Compression::Gzip);
+        }
+        if let Some(a) = extras.max_age {
+            b = b.with_max_age(a);
+        }
+        if let Some(t) = extras.max_total_bytes {
+            b = b.with_max_total_bytes(t);
+        }
+        if let Some(m) = extras.multiprocess {
+            b = b.with_multiprocess(m);
+        }
+        b
+    }};
+}
+
 /// The options both rotating handlers take beyond Python's.
 struct RotationExtras {
     file_mode: Option<u32>,
@@ -634,7 +660,7 @@ fn rotation_extras(args: &mut BoundArgs<'_>) -> RotationExtras {
 /// Python's `RotatingFileHandler(filename, mode='a', maxBytes=0, backupCount=0,
 /// encoding=None, delay=False, errors=None)`.
 fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
-    use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
+    use tracing_handlers_rotating_file::RotatingFileSink;
     let filename = args.required_str("filename");
     let mode = open_mode(args);
     let max_bytes = args.int("maxBytes").unwrap_or(0);
@@ -649,21 +675,7 @@ fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
         .with_max_bytes(max_bytes)
         .with_backup_count(backup_count)
         .with_delay(delay);
-    if let Some(m) = extras.file_mode {
-        b = b.with_file_mode(m);
-    }
-    if extras.gzip {
-        b = b.with_compression(Compression::Gzip);
-    }
-    if let Some(a) = extras.max_age {
-        b = b.with_max_age(a);
-    }
-    if let Some(t) = extras.max_total_bytes {
-        b = b.with_max_total_bytes(t);
-    }
-    if let Some(m) = extras.multiprocess {
-        b = b.with_multiprocess(m);
-    }
+    b = with_rotation_extras!(b, extras);
     if let Err(e) = b.check() {
         args.fail(
             parameter_of(
@@ -688,7 +700,6 @@ fn plan_rotating(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
 /// `'HH:MM[:SS]'` (a config file cannot build a `datetime.time`), and `maxBytes` adds size
 /// rotation (ours).
 fn plan_timed(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
-    use tracing_handlers_rotating_file::Compression;
     use tracing_handlers_timed_rotating_file::TimedRotatingFileSink;
     let filename = args.required_str("filename");
     let when = args.str("when").unwrap_or_else(|| "h".to_owned());
@@ -714,21 +725,7 @@ fn plan_timed(args: &mut BoundArgs<'_>) -> Option<RotatingPlan> {
     if let Some(m) = max_bytes {
         b = b.with_max_bytes(m);
     }
-    if let Some(m) = extras.file_mode {
-        b = b.with_file_mode(m);
-    }
-    if extras.gzip {
-        b = b.with_compression(Compression::Gzip);
-    }
-    if let Some(a) = extras.max_age {
-        b = b.with_max_age(a);
-    }
-    if let Some(t) = extras.max_total_bytes {
-        b = b.with_max_total_bytes(t);
-    }
-    if let Some(m) = extras.multiprocess {
-        b = b.with_multiprocess(m);
-    }
+    b = with_rotation_extras!(b, extras);
     if let Err(e) = b.check() {
         let text = e.to_string();
         args.fail(

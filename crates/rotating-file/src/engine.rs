@@ -952,3 +952,75 @@ pub fn remove_if_exists(path: &Path) -> io::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// What [`engine_sink_impls!`](crate::engine_sink_impls) names, reachable from other crates.
+#[doc(hidden)]
+pub mod __support {
+    pub use tracing_handlers_core::{Level, Sink};
+    pub use tracing_subscriber::fmt::MakeWriter;
+}
+
+/// Implements `Sink`, `io::Write` (for the type and a reference to it) and `MakeWriter` for a
+/// sink type whose `engine` field is an [`Engine`]: every rotating sink writes the same way.
+/// Each `write` call is one record, never split across files.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! engine_sink_impls {
+    ($sink:ty) => {
+        impl $crate::engine::__support::Sink for $sink {
+            fn write_record(
+                &self,
+                record: &[u8],
+                _level: $crate::engine::__support::Level,
+            ) -> ::std::io::Result<()> {
+                self.engine.write_record(record)
+            }
+
+            fn write_batch(&self, batch: &[u8], ends: &[usize]) -> ::std::io::Result<()> {
+                self.engine.write_batch(batch, ends)
+            }
+
+            fn shutdown(&self, deadline: ::std::time::Instant) {
+                self.engine.shutdown(deadline);
+            }
+
+            fn describe(&self) -> ::std::string::String {
+                self.engine.describe().to_owned()
+            }
+        }
+
+        /// Each `write` call is one record: it is never split across files. Write a whole
+        /// record at once (`write!` writes its pieces with separate calls; format into a
+        /// buffer first).
+        impl ::std::io::Write for &$sink {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                self.engine.write_record(buf)?;
+                Ok(buf.len())
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        /// As for a reference to the sink.
+        impl ::std::io::Write for $sink {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                ::std::io::Write::write(&mut &*self, buf)
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        /// Lets tracing-subscriber's `fmt` layer write to the file: each event is one record.
+        impl<'a> $crate::engine::__support::MakeWriter<'a> for $sink {
+            type Writer = &'a $sink;
+
+            fn make_writer(&'a self) -> Self::Writer {
+                self
+            }
+        }
+    };
+}

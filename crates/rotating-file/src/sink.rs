@@ -1,18 +1,14 @@
 //! [`RotatingFileSink`]: Python's RotatingFileHandler destination.
 
-use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
-
-use tracing_handlers_core::{Level, Sink};
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::engine::Engine;
 use crate::policy::Cascade;
 use crate::{RotatingFileError, RotatingFileSinkBuilder};
 
-/// A log file rotated by size: Python's `RotatingFileHandler` destination, as a [`Sink`], an
-/// [`io::Write`] and a [`MakeWriter`].
+/// A log file rotated by size: Python's `RotatingFileHandler` destination, as a [`Sink`](tracing_handlers_core::Sink), an
+/// [`io::Write`](std::io::Write) and a [`MakeWriter`](tracing_subscriber::fmt::MakeWriter).
 ///
 /// Before each record, the sink rolls over when the record would bring the file to
 /// `maxBytes` bytes (never an empty file): `app.log` becomes `app.log.1`, `app.log.1`
@@ -108,53 +104,4 @@ impl RotatingFileSink {
     }
 }
 
-impl Sink for RotatingFileSink {
-    fn write_record(&self, record: &[u8], _level: Level) -> io::Result<()> {
-        self.engine.write_record(record)
-    }
-
-    fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
-        self.engine.write_batch(batch, ends)
-    }
-
-    fn shutdown(&self, deadline: Instant) {
-        self.engine.shutdown(deadline);
-    }
-
-    fn describe(&self) -> String {
-        self.engine.describe().to_owned()
-    }
-}
-
-/// Each `write` call is one record: it is never split across files. Write a whole record at
-/// once (`write!` writes its pieces with separate calls; format into a buffer first).
-impl Write for &RotatingFileSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.engine.write_record(buf)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// As for `&RotatingFileSink`.
-impl Write for RotatingFileSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Lets tracing-subscriber's `fmt` layer write to the file: each event is one record.
-impl<'a> MakeWriter<'a> for RotatingFileSink {
-    type Writer = &'a RotatingFileSink;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self
-    }
-}
+crate::engine_sink_impls!(RotatingFileSink);

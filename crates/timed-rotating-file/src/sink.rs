@@ -1,18 +1,15 @@
 //! [`TimedRotatingFileSink`]: Python's TimedRotatingFileHandler destination.
 
-use std::io::{self, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use tracing_handlers_core::{Level, Sink};
 use tracing_handlers_rotating_file::engine::Engine;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::policy::Dated;
 use crate::{Schedule, TimedRotatingFileSinkBuilder};
 
 /// A log file rotated on a schedule: Python's `TimedRotatingFileHandler` destination, as a
-/// [`Sink`], an [`io::Write`] and a [`MakeWriter`].
+/// [`Sink`](tracing_handlers_core::Sink), an [`io::Write`](std::io::Write) and a [`MakeWriter`](tracing_subscriber::fmt::MakeWriter).
 ///
 /// Before each record, the sink rolls over when the scheduled boundary has passed:
 /// `app.log` becomes `app.log.SUFFIX`, named for the start of the interval it covers, and a
@@ -87,52 +84,4 @@ impl TimedRotatingFileSink {
     }
 }
 
-impl Sink for TimedRotatingFileSink {
-    fn write_record(&self, record: &[u8], _level: Level) -> io::Result<()> {
-        self.engine.write_record(record)
-    }
-
-    fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
-        self.engine.write_batch(batch, ends)
-    }
-
-    fn shutdown(&self, deadline: Instant) {
-        self.engine.shutdown(deadline);
-    }
-
-    fn describe(&self) -> String {
-        self.engine.describe().to_owned()
-    }
-}
-
-/// Each `write` call is one record (format a whole record first; `write!` writes pieces).
-impl Write for &TimedRotatingFileSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.engine.write_record(buf)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// As for `&TimedRotatingFileSink`.
-impl Write for TimedRotatingFileSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Lets tracing-subscriber's `fmt` layer write to the file: each event is one record.
-impl<'a> MakeWriter<'a> for TimedRotatingFileSink {
-    type Writer = &'a TimedRotatingFileSink;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self
-    }
-}
+tracing_handlers_rotating_file::engine_sink_impls!(TimedRotatingFileSink);

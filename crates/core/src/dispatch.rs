@@ -161,6 +161,8 @@ struct RouteSlot {
     callsite: usize,
     route: *const CachedRoute,
     critical: bool,
+    /// The callsite is one of `tracing-log`'s: its records are routed by their own target.
+    log: bool,
 }
 
 const ROUTE_CACHE_SLOTS: usize = 16;
@@ -170,6 +172,7 @@ const EMPTY_SLOT: RouteSlot = RouteSlot {
     callsite: 0,
     route: std::ptr::null(),
     critical: false,
+    log: false,
 };
 
 thread_local! {
@@ -234,8 +237,11 @@ impl State {
             .clone()
     }
 
-    /// The route of a callsite, through this thread's cache: no lock, no shared write.
-    fn cached_route(&self, meta: &'static Metadata<'static>) -> (RouteRef<'_>, bool) {
+    /// The route of an event's callsite and whether it is a `critical!` one, through this
+    /// thread's cache: no lock, no shared write. `None` for `log` records (bridged by
+    /// `tracing-log`), which share a few callsites and are routed by their own target.
+    fn cached_route(&self, event: &Event<'_>) -> Option<(RouteRef<'_>, bool)> {
+        let meta = event.metadata();
         let key = meta as *const Metadata<'static> as usize;
         let slot = (key >> 4) % ROUTE_CACHE_SLOTS;
         let hit = ROUTE_CACHE
@@ -246,21 +252,30 @@ impl State {
             .ok()
             .flatten();
         if let Some(s) = hit {
+            if s.log {
+                return None;
+            }
             // SAFETY: `s.route` points into an `Arc<CachedRoute>` held by `self.by_callsite`
             // (the slot's generation is this state's, and generations are never reused). A
             // state never removes entries, and `&self` keeps the state alive for `'_`.
-            return (RouteRef::Borrowed(unsafe { &*s.route }), s.critical);
+            return Some((RouteRef::Borrowed(unsafe { &*s.route }), s.critical));
         }
-        let (route, critical) = self.route_for_callsite(meta);
-        let _ = ROUTE_CACHE.try_with(|cache| {
-            cache[slot].set(RouteSlot {
-                generation: self.generation,
-                callsite: key,
-                route: Arc::as_ptr(&route),
-                critical,
-            });
-        });
-        (RouteRef::Owned(route), critical)
+        let mut entry = RouteSlot {
+            generation: self.generation,
+            callsite: key,
+            ..EMPTY_SLOT
+        };
+        let result = if event.is_log() {
+            entry.log = true;
+            None
+        } else {
+            let (route, critical) = self.route_for_callsite(meta);
+            entry.route = Arc::as_ptr(&route);
+            entry.critical = critical;
+            Some((RouteRef::Owned(route), critical))
+        };
+        let _ = ROUTE_CACHE.try_with(|cache| cache[slot].set(entry));
+        result
     }
 
     /// The route of a callsite and whether it is a `critical!` callsite (decided once).
@@ -598,14 +613,16 @@ impl Dispatch {
     }
 
     fn on_event(&self, event: &Event<'_>, span_text: impl FnOnce(&mut String)) {
-        let normalized = event.normalized_metadata();
-        let is_log = normalized.is_some();
-        let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
         let state = self.shared.state.load();
-        let (route, critical) = if is_log {
-            (RouteRef::Owned(state.route_for_name(meta.target())), false)
-        } else {
-            state.cached_route(event.metadata())
+        let normalized;
+        let (route, critical, meta, is_log) = match state.cached_route(event) {
+            Some((route, critical)) => (route, critical, event.metadata(), false),
+            None => {
+                normalized = event.normalized_metadata();
+                let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
+                let route = RouteRef::Owned(state.route_for_name(meta.target()));
+                (route, false, meta, true)
+            }
         };
         let level = if critical {
             Level::CRITICAL

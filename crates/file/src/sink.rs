@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use tracing_handlers_core::{Level, Sink};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -46,7 +45,10 @@ pub struct FileSink {
     path: PathBuf,
     open_mode: OpenMode,
     file_mode: u32,
-    file: ArcSwapOption<File>,
+    /// The open file. Writers hold the read lock during their `write` (one uncontended
+    /// atomic pair, cheaper than a hazard-pointer load), so a reopen or close never closes
+    /// a file a write is still using.
+    file: RwLock<Option<OpenFile>>,
     /// Serialises opening (the cold path only).
     opening: Mutex<()>,
     /// Set by [`close`](FileSink::close) in truncate mode: later records are dropped.
@@ -79,7 +81,7 @@ impl FileSink {
             path,
             open_mode: b.open_mode,
             file_mode: b.file_mode,
-            file: ArcSwapOption::empty(),
+            file: RwLock::new(None),
             opening: Mutex::new(()),
             closed: AtomicBool::new(false),
         };
@@ -87,7 +89,7 @@ impl FileSink {
             let file = sink
                 .open_file()
                 .map_err(|e| e.into_file_error(&sink.path))?;
-            sink.file.store(Some(Arc::new(file)));
+            *sink.file.write() = Some(OpenFile::new(file));
         }
         Ok(sink)
     }
@@ -104,7 +106,7 @@ impl FileSink {
 
     /// Whether the file is open now.
     pub fn is_open(&self) -> bool {
-        self.file.load().is_some()
+        self.file.read().is_some()
     }
 
     /// Closes the file (Python's `close()`). In [append](OpenMode::Append) mode the next
@@ -128,7 +130,8 @@ impl FileSink {
         if self.open_mode == OpenMode::Truncate {
             self.closed.store(true, Ordering::Release);
         }
-        self.file.store(None);
+        let old = self.file.write().take();
+        drop(old);
     }
 
     /// The open file, if any: for inspection (its metadata, its device and inode), as the
@@ -144,7 +147,7 @@ impl FileSink {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn file(&self) -> Option<Arc<File>> {
-        self.file.load_full()
+        self.file.read().as_ref().map(|open| open.file.clone())
     }
 
     /// Opens the path again now (creating missing folders) and sends later records to the
@@ -181,7 +184,9 @@ impl FileSink {
         let file = self
             .open_file()
             .map_err(|e| e.into_file_error(&self.path))?;
-        self.file.store(Some(Arc::new(file)));
+        let old = self.file.write().replace(OpenFile::new(file));
+        // The previous file is closed here, outside the lock.
+        drop(old);
         Ok(())
     }
 
@@ -191,27 +196,31 @@ impl FileSink {
         if bytes.is_empty() {
             return Ok(());
         }
-        let guard = self.file.load();
+        let guard = self.file.read();
         match &*guard {
-            Some(file) => (&**file).write_all(bytes),
-            None => self.open_and_write(bytes),
+            Some(open) => open.append(bytes),
+            None => {
+                drop(guard);
+                self.open_and_write(bytes)
+            }
         }
     }
 
     #[cold]
     fn open_and_write(&self, bytes: &[u8]) -> io::Result<()> {
         let _guard = self.opening.lock();
-        if let Some(file) = &*self.file.load() {
-            return (&**file).write_all(bytes);
+        if let Some(open) = &*self.file.read() {
+            return open.append(bytes);
         }
         if self.closed.load(Ordering::Acquire) {
             // Python: a closed handler in mode 'w' drops the record.
             return Ok(());
         }
         let file = self.open_file().map_err(OpenError::into_io)?;
-        let file = Arc::new(file);
-        self.file.store(Some(file.clone()));
-        (&*file).write_all(bytes)
+        let open = OpenFile::new(file);
+        let result = open.append(bytes);
+        *self.file.write() = Some(open);
+        result
     }
 
     fn open_file(&self) -> Result<File, OpenError> {
@@ -255,6 +264,64 @@ impl FileSink {
 }
 
 /// Why opening failed, before it becomes a [`FileError`] or an `io::Error`.
+/// An open file and how records are appended to it.
+#[derive(Debug)]
+struct OpenFile {
+    file: Arc<File>,
+    /// A regular file on Linux: append with `pwrite(2)`, which on a file opened with
+    /// `O_APPEND` writes at the end whatever the offset (documented in `pwrite(2)`) and,
+    /// unlike `write(2)`, takes no lock on the shared file position. Pipes and terminals
+    /// (`/dev/stdout` as a path) cannot seek and use `write(2)`.
+    positional: bool,
+}
+
+impl OpenFile {
+    fn new(file: File) -> OpenFile {
+        let positional =
+            cfg!(target_os = "linux") && file.metadata().is_ok_and(|m| m.file_type().is_file());
+        OpenFile {
+            file: Arc::new(file),
+            positional,
+        }
+    }
+
+    /// Writes `bytes` at the end of the file with one system call (a loop only on a short
+    /// write or an interrupted call), straight through libc: this runs once per record.
+    #[cfg(unix)]
+    fn append(&self, mut bytes: &[u8]) -> io::Result<()> {
+        use std::os::unix::io::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        while !bytes.is_empty() {
+            // SAFETY: `fd` stays open while `self` is borrowed; pointer and length come
+            // from a live slice.
+            let n = unsafe {
+                if self.positional {
+                    libc::pwrite(fd, bytes.as_ptr().cast(), bytes.len(), 0)
+                } else {
+                    libc::write(fd, bytes.as_ptr().cast(), bytes.len())
+                }
+            };
+            match usize::try_from(n) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => bytes = &bytes[n.min(bytes.len())..],
+                Err(_) => {
+                    let e = io::Error::last_os_error();
+                    if e.kind() != io::ErrorKind::Interrupted {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn append(&self, bytes: &[u8]) -> io::Result<()> {
+        let _ = self.positional;
+        (&*self.file).write_all(bytes)
+    }
+}
+
 enum OpenError {
     CreateDir(PathBuf, io::Error),
     Open(io::Error),

@@ -147,6 +147,51 @@ fn writes_land_at_the_end_even_after_an_outside_truncation() {
 }
 
 #[test]
+fn two_sinks_on_one_file_both_append() {
+    // Each record lands at the end of the file, whoever wrote last (O_APPEND semantics
+    // kept by the positional write used on Linux).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    fs::write(&path, "kept\n").unwrap();
+    let a = handler(FileSink::new(&path).unwrap());
+    let b = handler(FileSink::new(&path).unwrap());
+    for i in 0..3 {
+        log(&a, &format!("a{i}"));
+        log(&b, &format!("b{i}"));
+    }
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "kept\na0\nb0\na1\nb1\na2\nb2\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_path_is_written_too() {
+    // A FIFO cannot seek: records go through write(2) there.
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let reader_path = path.clone();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        fs::File::open(reader_path)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    });
+    let h = handler(FileSink::new(&path).unwrap());
+    log(&h, "through");
+    log(&h, "the pipe");
+    drop(h);
+    assert_eq!(reader.join().unwrap(), "through\nthe pipe\n");
+}
+
+#[test]
 fn fh06_utf8_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("utf8.log");

@@ -3,7 +3,6 @@
 use std::io::Write as _;
 
 use super::text::{repr_in_place, write_escaped_newlines};
-use super::time::{write_time, DateKind};
 use super::Formatter;
 use crate::{Record, Value};
 
@@ -238,14 +237,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, val: &Val<'_>, ctx: &Ctx<'_, '_>) {
         Val::UnnamedLevel(n) => {
             let _ = write!(out, "Level {n}");
         }
-        Val::Asctime => {
-            let f = ctx.formatter;
-            let kind = match &f.datefmt {
-                Some(d) => DateKind::Strftime(d),
-                None => DateKind::Default,
-            };
-            write_time(out, f.id, &f.zone, kind, ctx.record.created);
-        }
+        Val::Asctime => ctx.formatter.write_asctime(ctx.record, out),
         Val::Fields => {
             for (i, (k, v)) in ctx.record.fields.iter().enumerate() {
                 if i > 0 {

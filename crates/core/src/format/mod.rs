@@ -168,6 +168,9 @@ pub(crate) enum FieldSpec {
 pub(crate) struct Field {
     attr: Attr,
     spec: FieldSpec,
+    /// The spec prints the value as `str(value)` with nothing around it (`%(name)s`,
+    /// `{name}`, `$name`): text attributes can then be copied without the general path.
+    plain: bool,
     /// Whether a record lacking this field was reported already.
     reported: AtomicBool,
 }
@@ -181,9 +184,15 @@ pub(crate) enum Segment {
 
 impl Segment {
     pub(crate) fn field(attr: Attr, spec: FieldSpec) -> Segment {
+        let plain = match &spec {
+            FieldSpec::Percent(s) => *s == percent::Spec::plain_str(),
+            FieldSpec::Brace(s) => s.conversion.is_none() && s.empty,
+            FieldSpec::Str => true,
+        };
         Segment::Field(Field {
             attr,
             spec,
+            plain,
             reported: AtomicBool::new(false),
         })
     }
@@ -438,7 +447,42 @@ impl Formatter {
         self
     }
 
+    /// Writes a text attribute of a plain field directly; false when the general path must
+    /// run (numbers, fields, escaped messages). This is most of every line, so it stays short.
+    #[inline]
+    fn write_plain(&self, attr: &Attr, record: &Record<'_>, out: &mut Vec<u8>) -> bool {
+        let text = match attr {
+            Attr::Asctime => {
+                self.write_asctime(record, out);
+                return true;
+            }
+            Attr::LevelName => match record.level.as_str() {
+                Some(s) => s,
+                None => return false,
+            },
+            Attr::Name => record.name,
+            Attr::Message | Attr::Msg if !self.escape_newlines => record.message,
+            Attr::Target => record.target,
+            Attr::ThreadName => record.thread_name,
+            Attr::ProcessName => record.process_name,
+            _ => return false,
+        };
+        out.extend_from_slice(text.as_bytes());
+        true
+    }
+
+    pub(crate) fn write_asctime(&self, record: &Record<'_>, out: &mut Vec<u8>) {
+        let kind = match &self.datefmt {
+            Some(d) => time::DateKind::Strftime(d),
+            None => time::DateKind::Default,
+        };
+        time::write_time(out, self.id, &self.zone, kind, record.created);
+    }
+
     fn write_field(&self, field: &Field, ctx: &Ctx<'_, '_>, out: &mut Vec<u8>) {
+        if field.plain && self.write_plain(&field.attr, ctx.record, out) {
+            return;
+        }
         let val = match resolve(&field.attr, ctx) {
             Some(v) => v,
             None => {

@@ -19,6 +19,16 @@ pub(crate) struct Spec {
     pub(crate) conv: u8,
 }
 
+impl Spec {
+    /// `%(name)s`: no flags, width or precision.
+    pub(crate) fn plain_str() -> Spec {
+        Spec {
+            conv: b's',
+            ..Spec::default()
+        }
+    }
+}
+
 /// The largest width or precision accepted (Python's limit is memory; ours keeps a typo from
 /// allocating gigabytes per record).
 pub(crate) const MAX_WIDTH: usize = 10_000;

@@ -99,13 +99,28 @@ fn with_tm<R>(zone: &Zone, secs: i64, f: impl FnOnce(&Tm<'_>) -> R) -> R {
     }
 }
 
+/// The longest formatted second kept in the cache (longer `datefmt` results are rendered
+/// for every record).
+const CACHED_TEXT: usize = 64;
+
+/// One formatted second of one formatter configuration.
+#[derive(Clone, Copy)]
 struct Entry {
     id: u64,
     second: i64,
-    text: Vec<u8>,
+    len: u8,
     /// Where the milliseconds go (`Default`: the end; `Rfc3339`: before the offset).
-    split: usize,
+    split: u8,
+    text: [u8; CACHED_TEXT],
 }
+
+const EMPTY_ENTRY: Entry = Entry {
+    id: 0,
+    second: 0,
+    len: 0,
+    split: 0,
+    text: [0; CACHED_TEXT],
+};
 
 struct Cache {
     entries: [Entry; 4],
@@ -113,10 +128,10 @@ struct Cache {
 }
 
 thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache {
-        entries: std::array::from_fn(|_| Entry { id: 0, second: 0, text: Vec::new(), split: 0 }),
-        next: 0,
-    });
+    // Const-initialised and without heap data: no lazy set-up or destructor on each access.
+    static CACHE: RefCell<Cache> = const {
+        RefCell::new(Cache { entries: [EMPTY_ENTRY; 4], next: 0 })
+    };
 }
 
 /// Writes the time `t` as `kind` in `zone`. `id` identifies the (zone, kind) configuration
@@ -145,12 +160,31 @@ pub(crate) fn write_time(
         };
         let entry = &mut cache.entries[slot];
         if entry.id != id || entry.second != second {
-            entry.text.clear();
-            entry.split = render_second(&mut entry.text, zone, kind, second);
+            let start = out.len();
+            let split = render_second(out, zone, kind, second);
+            let text = &out[start..];
+            if text.len() > CACHED_TEXT {
+                // Too long to cache: leave it rendered in place and add the milliseconds.
+                let tail_len = text.len() - split;
+                write_millis(out, kind, millis);
+                out[start + split..].rotate_left(tail_len);
+                entry.id = 0;
+                return true;
+            }
+            entry.text[..text.len()].copy_from_slice(text);
+            entry.len = text.len() as u8;
+            entry.split = split as u8;
             entry.id = id;
             entry.second = second;
+            out.truncate(start);
         }
-        emit(out, &entry.text, entry.split, kind, millis);
+        emit(
+            out,
+            &entry.text[..usize::from(entry.len)],
+            usize::from(entry.split),
+            kind,
+            millis,
+        );
         true
     });
     if cached != Ok(true) {

@@ -260,6 +260,14 @@ impl State {
             // state never removes entries, and `&self` keeps the state alive for `'_`.
             return Some((RouteRef::Borrowed(unsafe { &*s.route }), s.critical));
         }
+        self.cache_miss(event, key, slot)
+    }
+
+    /// Fills this thread's cache slot for a callsite seen for the first time (in this
+    /// state): out of line, so the hit path above stays a few cache lines.
+    #[cold]
+    #[inline(never)]
+    fn cache_miss(&self, event: &Event<'_>, key: usize, slot: usize) -> Option<(RouteRef<'_>, bool)> {
         let mut entry = RouteSlot {
             generation: self.generation,
             callsite: key,
@@ -269,7 +277,7 @@ impl State {
             entry.log = true;
             None
         } else {
-            let (route, critical) = self.route_for_callsite(meta);
+            let (route, critical) = self.route_for_callsite(event.metadata());
             entry.route = Arc::as_ptr(&route);
             entry.critical = critical;
             Some((RouteRef::Owned(route), critical))
@@ -377,6 +385,12 @@ impl Scratch {
         self.spans.clear();
         self.func_name.clear();
     }
+}
+
+#[cold]
+#[inline(never)]
+fn cold_scratch() -> Scratch {
+    Scratch::default()
 }
 
 /// Marks a handler active on this thread for the guard's lifetime.
@@ -653,7 +667,7 @@ impl Dispatch {
             Err(_) => {
                 // Re-entered while this thread's scratch is in use (a Display impl that logs):
                 // use private buffers.
-                let mut scratch = Scratch::default();
+                let mut scratch = cold_scratch();
                 self.build_and_deliver(
                     &state,
                     &route,

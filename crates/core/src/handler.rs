@@ -146,6 +146,31 @@ impl<S: Sink + ?Sized> Sink for std::sync::Arc<S> {
     }
 }
 
+/// A handler's formatter: ours by value, anything else boxed.
+#[derive(Debug)]
+enum HandlerFormat {
+    Python(Formatter),
+    Other(Box<dyn Format>),
+}
+
+impl HandlerFormat {
+    #[inline]
+    fn get(&self) -> &dyn Format {
+        match self {
+            HandlerFormat::Python(f) => f,
+            HandlerFormat::Other(f) => &**f,
+        }
+    }
+
+    #[inline]
+    fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) {
+        match self {
+            HandlerFormat::Python(f) => f.format(record, out),
+            HandlerFormat::Other(f) => f.format(record, out),
+        }
+    }
+}
+
 thread_local! {
     static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256));
 }
@@ -168,7 +193,7 @@ thread_local! {
 #[derive(Debug)]
 pub struct FormatHandler<S> {
     sink: S,
-    formatter: Box<dyn Format>,
+    formatter: HandlerFormat,
     terminator: Cow<'static, str>,
     throttle: ErrorThrottle,
 }
@@ -180,7 +205,7 @@ impl<S: Sink> FormatHandler<S> {
         let throttle = ErrorThrottle::new(sink.describe());
         FormatHandler {
             sink,
-            formatter: Box::new(Formatter::default()),
+            formatter: HandlerFormat::Python(Formatter::default()),
             terminator: Cow::Borrowed("\n"),
             throttle,
         }
@@ -188,15 +213,26 @@ impl<S: Sink> FormatHandler<S> {
 
     /// Uses `formatter` for every record.
     #[must_use]
-    pub fn with_formatter(mut self, formatter: impl Format + 'static) -> Self {
-        self.formatter = Box::new(formatter);
+    pub fn with_formatter<F: Format + 'static>(mut self, formatter: F) -> Self {
+        // Our own formatter is kept by value, so formatting is a direct (inlinable) call.
+        let mut slot = Some(formatter);
+        self.formatter = match (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Formatter>>() {
+            Some(python) => match python.take() {
+                Some(f) => HandlerFormat::Python(f),
+                None => HandlerFormat::Python(Formatter::default()),
+            },
+            None => match slot {
+                Some(other) => HandlerFormat::Other(Box::new(other)),
+                None => HandlerFormat::Python(Formatter::default()),
+            },
+        };
         self
     }
 
     /// Uses an already boxed formatter.
     #[must_use]
     pub fn with_boxed_formatter(mut self, formatter: Box<dyn Format>) -> Self {
-        self.formatter = formatter;
+        self.formatter = HandlerFormat::Other(formatter);
         self
     }
 
@@ -261,11 +297,11 @@ impl<S: Sink> Handler for FormatHandler<S> {
     }
 
     fn needs_spans(&self) -> bool {
-        self.formatter.needs_spans()
+        self.formatter.get().needs_spans()
     }
 
     fn needs_relative_created(&self) -> bool {
-        self.formatter.needs_relative_created()
+        self.formatter.get().needs_relative_created()
     }
 }
 

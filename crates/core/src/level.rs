@@ -62,8 +62,19 @@ impl Level {
 
     /// The canonical name of a named level (`WARNING`, never `WARN`), or `None` for an
     /// unnamed number.
+    #[inline]
     pub fn as_str(self) -> Option<&'static str> {
-        NAMED.iter().find(|(l, _)| *l == self).map(|(_, n)| *n)
+        // A match, not a search of `NAMED`: this runs for every formatted record.
+        Some(match self {
+            Level::CRITICAL => "CRITICAL",
+            Level::ERROR => "ERROR",
+            Level::WARNING => "WARNING",
+            Level::INFO => "INFO",
+            Level::DEBUG => "DEBUG",
+            Level::TRACE => "TRACE",
+            Level::NOTSET => "NOTSET",
+            _ => return None,
+        })
     }
 
     /// The named levels, most severe first: CRITICAL, ERROR, WARNING, INFO, DEBUG, TRACE,

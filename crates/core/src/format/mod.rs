@@ -84,6 +84,7 @@ mod dollar;
 mod json;
 mod number;
 mod percent;
+mod plain;
 mod text;
 mod time;
 
@@ -230,6 +231,8 @@ pub struct Formatter {
     fmt: Arc<str>,
     style: Style,
     segments: Arc<[Segment]>,
+    /// The compact form of `segments`, when every field is a plain text attribute.
+    plan: Option<Arc<plain::Plan>>,
     datefmt: Option<Arc<str>>,
     zone: Zone,
     defaults: Arc<[(Box<str>, Box<str>)]>,
@@ -252,6 +255,7 @@ fn unreachable_default() -> Formatter {
         fmt: "%(message)s".into(),
         style: Style::Percent,
         segments: Arc::new([Segment::field(Attr::Message, FieldSpec::Str)]),
+        plan: None,
         datefmt: None,
         zone: Zone::local(),
         defaults: Arc::new([]),
@@ -308,10 +312,12 @@ impl Formatter {
         let needs_spans = segments
             .iter()
             .any(|s| matches!(s, Segment::Field(f) if f.attr == Attr::Spans));
+        let plan = plain::Plan::compile(&segments).map(Arc::new);
         Ok(Formatter {
             fmt: fmt.into(),
             style,
             segments: segments.into(),
+            plan,
             datefmt: None,
             zone: Zone::local(),
             defaults: Arc::new([]),
@@ -479,6 +485,21 @@ impl Formatter {
         time::write_time(out, self.id, &self.zone, kind, record.created);
     }
 
+    /// The general path: every segment with its spec.
+    #[inline(never)]
+    fn format_segments(&self, record: &Record<'_>, out: &mut Vec<u8>) {
+        let ctx = Ctx {
+            record,
+            formatter: self,
+        };
+        for segment in self.segments.iter() {
+            match segment {
+                Segment::Literal(s) => out.extend_from_slice(s.as_bytes()),
+                Segment::Field(field) => self.write_field(field, &ctx, out),
+            }
+        }
+    }
+
     fn write_field(&self, field: &Field, ctx: &Ctx<'_, '_>, out: &mut Vec<u8>) {
         if field.plain && self.write_plain(&field.attr, ctx.record, out) {
             return;
@@ -508,17 +529,16 @@ impl Formatter {
 }
 
 impl Format for Formatter {
+    #[inline]
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>) {
-        let ctx = Ctx {
-            record,
-            formatter: self,
-        };
-        for segment in self.segments.iter() {
-            match segment {
-                Segment::Literal(s) => out.extend_from_slice(s.as_bytes()),
-                Segment::Field(field) => self.write_field(field, &ctx, out),
+        if let Some(plan) = &self.plan {
+            let start = out.len();
+            if plan.write(self, record, out) {
+                return;
             }
+            out.truncate(start);
         }
+        self.format_segments(record, out);
     }
 
     fn needs_spans(&self) -> bool {

@@ -160,23 +160,9 @@ pub(crate) fn write_time(
         };
         let entry = &mut cache.entries[slot];
         if entry.id != id || entry.second != second {
-            let start = out.len();
-            let split = render_second(out, zone, kind, second);
-            let text = &out[start..];
-            if text.len() > CACHED_TEXT {
-                // Too long to cache: leave it rendered in place and add the milliseconds.
-                let tail_len = text.len() - split;
-                write_millis(out, kind, millis);
-                out[start + split..].rotate_left(tail_len);
-                entry.id = 0;
+            if !refill(entry, out, id, zone, kind, second, millis) {
                 return true;
             }
-            entry.text[..text.len()].copy_from_slice(text);
-            entry.len = text.len() as u8;
-            entry.split = split as u8;
-            entry.id = id;
-            entry.second = second;
-            out.truncate(start);
         }
         emit(
             out,
@@ -188,14 +174,54 @@ pub(crate) fn write_time(
         true
     });
     if cached != Ok(true) {
-        let start = out.len();
-        let split = render_second(out, zone, kind, second);
-        let tail_start = start + split;
-        // Put the milliseconds in without a temporary: render, then rotate the tail.
-        let tail_len = out.len() - tail_start;
-        write_millis(out, kind, millis);
-        out[tail_start..].rotate_left(tail_len);
+        write_uncached(out, zone, kind, second, millis);
     }
+}
+
+/// Without the cache (re-entered, or during thread teardown).
+#[cold]
+#[inline(never)]
+fn write_uncached(out: &mut Vec<u8>, zone: &Zone, kind: DateKind<'_>, second: i64, millis: u32) {
+    let start = out.len();
+    let split = render_second(out, zone, kind, second);
+    let tail_start = start + split;
+    // Put the milliseconds in without a temporary: render, then rotate the tail.
+    let tail_len = out.len() - tail_start;
+    write_millis(out, kind, millis);
+    out[tail_start..].rotate_left(tail_len);
+}
+
+/// Renders `second` into `entry` (a new second, or a formatter new to this thread); false
+/// when the text is too long to cache and was written to `out` whole instead.
+#[cold]
+#[inline(never)]
+fn refill(
+    entry: &mut Entry,
+    out: &mut Vec<u8>,
+    id: u64,
+    zone: &Zone,
+    kind: DateKind<'_>,
+    second: i64,
+    millis: u32,
+) -> bool {
+    let start = out.len();
+    let split = render_second(out, zone, kind, second);
+    let text = &out[start..];
+    if text.len() > CACHED_TEXT {
+        // Too long to cache: leave it rendered in place and add the milliseconds.
+        let tail_len = text.len() - split;
+        write_millis(out, kind, millis);
+        out[start + split..].rotate_left(tail_len);
+        entry.id = 0;
+        return false;
+    }
+    entry.text[..text.len()].copy_from_slice(text);
+    entry.len = text.len() as u8;
+    entry.split = split as u8;
+    entry.id = id;
+    entry.second = second;
+    out.truncate(start);
+    true
 }
 
 fn write_millis(out: &mut Vec<u8>, kind: DateKind<'_>, millis: u32) {

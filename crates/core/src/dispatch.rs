@@ -387,12 +387,6 @@ impl Scratch {
     }
 }
 
-#[cold]
-#[inline(never)]
-fn cold_scratch() -> Scratch {
-    Scratch::default()
-}
-
 /// Marks a handler active on this thread for the guard's lifetime.
 struct ActiveGuard {
     depth: usize,
@@ -482,6 +476,10 @@ impl Dispatch {
         self.deliver(&state, &route.route, record);
     }
 
+    // Inlined along the hot path on purpose: in direct mode every record ends in a
+    // `write(2)` whose kernel path empties the return-address predictor, so each stack frame
+    // between the event and the system call costs a mispredicted return on the way back.
+    #[inline(always)]
     fn deliver(&self, state: &State, route: &Route, record: &Record<'_>) {
         if route.handlers.is_empty() {
             if record.level >= Level::WARNING {
@@ -498,7 +496,7 @@ impl Dispatch {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn call(&self, handler: &Arc<dyn Handler>, record: &Record<'_>) {
         let addr = Arc::as_ptr(handler) as *const () as usize;
         let Some(_guard) = ActiveGuard::enter(addr) else {
@@ -667,23 +665,43 @@ impl Dispatch {
             Err(_) => {
                 // Re-entered while this thread's scratch is in use (a Display impl that logs):
                 // use private buffers.
-                let mut scratch = cold_scratch();
-                self.build_and_deliver(
-                    &state,
-                    &route,
-                    meta,
-                    level,
-                    created,
-                    is_log,
-                    event,
-                    &mut scratch,
-                    span_text,
+                self.build_and_deliver_privately(
+                    &state, &route, meta, level, created, is_log, event, span_text,
                 );
             }
         });
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn build_and_deliver_privately(
+        &self,
+        state: &State,
+        route: &CachedRoute,
+        meta: &Metadata<'_>,
+        level: Level,
+        created: SystemTime,
+        is_log: bool,
+        event: &Event<'_>,
+        span_text: impl FnOnce(&mut String),
+    ) {
+        let mut scratch = Scratch::default();
+        self.build_and_deliver(
+            state,
+            route,
+            meta,
+            level,
+            created,
+            is_log,
+            event,
+            &mut scratch,
+            span_text,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn build_and_deliver(
         &self,
         state: &State,

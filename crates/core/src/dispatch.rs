@@ -267,7 +267,12 @@ impl State {
     /// state): out of line, so the hit path above stays a few cache lines.
     #[cold]
     #[inline(never)]
-    fn cache_miss(&self, event: &Event<'_>, key: usize, slot: usize) -> Option<(RouteRef<'_>, bool)> {
+    fn cache_miss(
+        &self,
+        event: &Event<'_>,
+        key: usize,
+        slot: usize,
+    ) -> Option<(RouteRef<'_>, bool)> {
         let mut entry = RouteSlot {
             generation: self.generation,
             callsite: key,

@@ -117,7 +117,11 @@ mod tests {
         ] {
             assert!(Formatter::percent(fmt).unwrap().plan.is_some(), "{fmt}");
         }
-        for fmt in ["%(levelname)-8s %(message)s", "%(lineno)d %(message)s", "%(x)s"] {
+        for fmt in [
+            "%(levelname)-8s %(message)s",
+            "%(lineno)d %(message)s",
+            "%(x)s",
+        ] {
             assert!(Formatter::percent(fmt).unwrap().plan.is_none(), "{fmt}");
         }
     }

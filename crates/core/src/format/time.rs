@@ -159,10 +159,10 @@ pub(crate) fn write_time(
             }
         };
         let entry = &mut cache.entries[slot];
-        if entry.id != id || entry.second != second {
-            if !refill(entry, out, id, zone, kind, second, millis) {
-                return true;
-            }
+        if (entry.id != id || entry.second != second)
+            && !refill(entry, out, id, zone, kind, second, millis)
+        {
+            return true;
         }
         emit(
             out,

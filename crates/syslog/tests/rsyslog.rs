@@ -598,8 +598,21 @@ fn a_burst_of_100k_never_blocks_beyond_the_policy() {
     if stats.dropped > 0 {
         assert!(!reports_about("records dropped: buffer full").is_empty());
     }
-    // Peer down: every call still returns at once; the buffer keeps what fits.
+    // Peer down: every call still returns at once; the buffer keeps what fits. The burst
+    // starts once the sender has noticed (until then the kernel still accepts writes on the
+    // dead connection, a window whose size depends only on timing).
+    let up = handler.stats();
     rs.stop();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while handler.stats().possibly_lost == up.possibly_lost && Instant::now() < deadline {
+        handler.handle(&record(Level::INFO, "probe", &fields));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let stats = handler.stats();
+    assert!(
+        stats.possibly_lost > up.possibly_lost,
+        "the stopped peer was never noticed: {stats:?}"
+    );
     let (total, slowest) = burst("burst-down");
     assert!(
         slowest < Duration::from_secs(2),

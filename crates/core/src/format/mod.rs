@@ -169,9 +169,9 @@ pub(crate) enum FieldSpec {
 pub(crate) struct Field {
     attr: Attr,
     spec: FieldSpec,
-    /// The spec prints the value as `str(value)` with nothing around it (`%(name)s`,
-    /// `{name}`, `$name`): text attributes can then be copied without the general path.
-    plain: bool,
+    /// A text attribute printed as `str(value)` with nothing around it (`%(name)s`,
+    /// `{name}`, `$name`): copied without the general path.
+    plain: Option<plain::PlainAttr>,
     /// Whether a record lacking this field was reported already.
     reported: AtomicBool,
 }
@@ -185,10 +185,15 @@ pub(crate) enum Segment {
 
 impl Segment {
     pub(crate) fn field(attr: Attr, spec: FieldSpec) -> Segment {
-        let plain = match &spec {
+        let plain_spec = match &spec {
             FieldSpec::Percent(s) => *s == percent::Spec::plain_str(),
             FieldSpec::Brace(s) => s.conversion.is_none() && s.empty,
             FieldSpec::Str => true,
+        };
+        let plain = if plain_spec {
+            plain::PlainAttr::of(&attr)
+        } else {
+            None
         };
         Segment::Field(Field {
             attr,
@@ -453,30 +458,6 @@ impl Formatter {
         self
     }
 
-    /// Writes a text attribute of a plain field directly; false when the general path must
-    /// run (numbers, fields, escaped messages). This is most of every line, so it stays short.
-    #[inline]
-    fn write_plain(&self, attr: &Attr, record: &Record<'_>, out: &mut Vec<u8>) -> bool {
-        let text = match attr {
-            Attr::Asctime => {
-                self.write_asctime(record, out);
-                return true;
-            }
-            Attr::LevelName => match record.level.as_str() {
-                Some(s) => s,
-                None => return false,
-            },
-            Attr::Name => record.name,
-            Attr::Message | Attr::Msg if !self.escape_newlines => record.message,
-            Attr::Target => record.target,
-            Attr::ThreadName => record.thread_name,
-            Attr::ProcessName => record.process_name,
-            _ => return false,
-        };
-        out.extend_from_slice(text.as_bytes());
-        true
-    }
-
     pub(crate) fn write_asctime(&self, record: &Record<'_>, out: &mut Vec<u8>) {
         let kind = match &self.datefmt {
             Some(d) => time::DateKind::Strftime(d),
@@ -501,8 +482,10 @@ impl Formatter {
     }
 
     fn write_field(&self, field: &Field, ctx: &Ctx<'_, '_>, out: &mut Vec<u8>) {
-        if field.plain && self.write_plain(&field.attr, ctx.record, out) {
-            return;
+        if let Some(attr) = field.plain {
+            if attr.write(self, ctx.record, out) {
+                return;
+            }
         }
         let val = match resolve(&field.attr, ctx) {
             Some(v) => v,

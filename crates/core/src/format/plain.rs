@@ -10,9 +10,9 @@ use super::attrs::Attr;
 use super::{Formatter, Segment};
 use crate::Record;
 
+/// A record attribute that is text (or `asctime`), written as it is.
 #[derive(Debug, Clone, Copy)]
-enum Op {
-    Literal { start: u16, len: u16 },
+pub(crate) enum PlainAttr {
     Asctime,
     LevelName,
     Name,
@@ -20,6 +20,51 @@ enum Op {
     Target,
     ThreadName,
     ProcessName,
+}
+
+impl PlainAttr {
+    pub(crate) fn of(attr: &Attr) -> Option<PlainAttr> {
+        Some(match attr {
+            Attr::Asctime => PlainAttr::Asctime,
+            Attr::LevelName => PlainAttr::LevelName,
+            Attr::Name => PlainAttr::Name,
+            Attr::Message | Attr::Msg => PlainAttr::Message,
+            Attr::Target => PlainAttr::Target,
+            Attr::ThreadName => PlainAttr::ThreadName,
+            Attr::ProcessName => PlainAttr::ProcessName,
+            _ => return None,
+        })
+    }
+
+    /// Writes this attribute of `record`; false (nothing written) when the record needs the
+    /// general path: a level without a name, or a message whose newlines are escaped.
+    #[inline]
+    pub(crate) fn write(self, f: &Formatter, record: &Record<'_>, out: &mut Vec<u8>) -> bool {
+        let text = match self {
+            PlainAttr::Asctime => {
+                f.write_asctime(record, out);
+                return true;
+            }
+            PlainAttr::LevelName => match record.level.as_str() {
+                Some(name) => name,
+                None => return false,
+            },
+            PlainAttr::Name => record.name,
+            PlainAttr::Message if f.escape_newlines => return false,
+            PlainAttr::Message => record.message,
+            PlainAttr::Target => record.target,
+            PlainAttr::ThreadName => record.thread_name,
+            PlainAttr::ProcessName => record.process_name,
+        };
+        out.extend_from_slice(text.as_bytes());
+        true
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Literal { start: u16, len: u16 },
+    Attr(PlainAttr),
 }
 
 #[derive(Debug)]
@@ -42,17 +87,7 @@ impl Plan {
                     u16::try_from(literals.len()).ok()?;
                     Op::Literal { start, len }
                 }
-                Segment::Field(field) if field.plain => match field.attr {
-                    Attr::Asctime => Op::Asctime,
-                    Attr::LevelName => Op::LevelName,
-                    Attr::Name => Op::Name,
-                    Attr::Message | Attr::Msg => Op::Message,
-                    Attr::Target => Op::Target,
-                    Attr::ThreadName => Op::ThreadName,
-                    Attr::ProcessName => Op::ProcessName,
-                    _ => return None,
-                },
-                Segment::Field(_) => return None,
+                Segment::Field(field) => Op::Attr(field.plain?),
             };
             ops.push(op);
         }
@@ -63,34 +98,24 @@ impl Plan {
     }
 
     /// Formats `record`; false (with `out` partly written) when this record needs the
-    /// general path: a level without a name, or a message whose newlines are escaped.
+    /// general path (see [`PlainAttr::write`]).
     #[inline]
     pub(crate) fn write(&self, f: &Formatter, record: &Record<'_>, out: &mut Vec<u8>) -> bool {
         for op in self.ops.iter() {
-            let text: &[u8] = match *op {
+            match *op {
                 Op::Literal { start, len } => {
                     let start = usize::from(start);
                     match self.literals.get(start..start + usize::from(len)) {
-                        Some(text) => text,
+                        Some(text) => out.extend_from_slice(text),
                         None => return false,
                     }
                 }
-                Op::Asctime => {
-                    f.write_asctime(record, out);
-                    continue;
+                Op::Attr(attr) => {
+                    if !attr.write(f, record, out) {
+                        return false;
+                    }
                 }
-                Op::LevelName => match record.level.as_str() {
-                    Some(name) => name.as_bytes(),
-                    None => return false,
-                },
-                Op::Name => record.name.as_bytes(),
-                Op::Message if f.escape_newlines => return false,
-                Op::Message => record.message.as_bytes(),
-                Op::Target => record.target.as_bytes(),
-                Op::ThreadName => record.thread_name.as_bytes(),
-                Op::ProcessName => record.process_name.as_bytes(),
-            };
-            out.extend_from_slice(text);
+            }
         }
         true
     }

@@ -184,11 +184,15 @@ pub(crate) fn write_time(
 fn write_uncached(out: &mut Vec<u8>, zone: &Zone, kind: DateKind<'_>, second: i64, millis: u32) {
     let start = out.len();
     let split = render_second(out, zone, kind, second);
-    let tail_start = start + split;
-    // Put the milliseconds in without a temporary: render, then rotate the tail.
-    let tail_len = out.len() - tail_start;
+    insert_millis(out, start + split, kind, millis);
+}
+
+/// Puts the milliseconds in at `at` of a second rendered at the end of `out`, without a
+/// temporary: append them, then rotate the tail after them.
+fn insert_millis(out: &mut Vec<u8>, at: usize, kind: DateKind<'_>, millis: u32) {
+    let tail_len = out.len() - at;
     write_millis(out, kind, millis);
-    out[tail_start..].rotate_left(tail_len);
+    out[at..].rotate_left(tail_len);
 }
 
 /// Renders `second` into `entry` (a new second, or a formatter new to this thread); false
@@ -208,11 +212,11 @@ fn refill(
     let split = render_second(out, zone, kind, second);
     let text = &out[start..];
     if text.len() > CACHED_TEXT {
-        // Too long to cache: leave it rendered in place and add the milliseconds.
-        let tail_len = text.len() - split;
-        write_millis(out, kind, millis);
-        out[start + split..].rotate_left(tail_len);
-        entry.id = 0;
+        // Too long to cache: written in place. The entry stays this formatter's (with a
+        // second no record has), so the next record does not evict another formatter's.
+        insert_millis(out, start + split, kind, millis);
+        entry.id = id;
+        entry.second = i64::MIN;
         return false;
     }
     entry.text[..text.len()].copy_from_slice(text);
@@ -490,6 +494,27 @@ mod tests {
         let mut out = Vec::new();
         let split = render_second(&mut out, &Zone::Utc, DateKind::Default, 1_700_000_000);
         assert_eq!(split, out.len());
+    }
+
+    #[test]
+    fn texts_too_long_to_cache_are_written_whole_and_keep_their_slot() {
+        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_007);
+        let long = "%Y-%m-%d %H:%M:%S %A %B | %Y-%m-%d %H:%M:%S %A %B | %Y-%m-%d %H:%M:%S";
+        let expected = render(&Zone::Utc, long, 1_700_000_000);
+        assert!(expected.len() > CACHED_TEXT);
+        let (long_id, short_id) = (next_id(), next_id());
+        for _ in 0..3 {
+            let mut out = b"|".to_vec();
+            write_time(&mut out, long_id, &Zone::Utc, DateKind::Strftime(long), t);
+            assert_eq!(out, format!("|{expected}").as_bytes());
+            out.clear();
+            write_time(&mut out, short_id, &Zone::Utc, DateKind::Default, t);
+            assert_eq!(out, b"2023-11-14 22:13:20,007");
+        }
+        // The long text did not push the short one out of this thread's cache.
+        let ids: Vec<u64> = CACHE.with(|c| c.borrow().entries.iter().map(|e| e.id).collect());
+        assert_eq!(ids.iter().filter(|&&id| id == long_id).count(), 1);
+        assert_eq!(ids.iter().filter(|&&id| id == short_id).count(), 1);
     }
 
     #[test]

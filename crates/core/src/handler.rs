@@ -216,17 +216,14 @@ impl<S: Sink> FormatHandler<S> {
     pub fn with_formatter<F: Format + 'static>(mut self, formatter: F) -> Self {
         // Our own formatter is kept by value, so formatting is a direct (inlinable) call.
         let mut slot = Some(formatter);
-        self.formatter =
-            match (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Formatter>>() {
-                Some(python) => match python.take() {
-                    Some(f) => HandlerFormat::Python(f),
-                    None => HandlerFormat::Python(Formatter::default()),
-                },
-                None => match slot {
-                    Some(other) => HandlerFormat::Other(Box::new(other)),
-                    None => HandlerFormat::Python(Formatter::default()),
-                },
-            };
+        let python = (&mut slot as &mut dyn std::any::Any)
+            .downcast_mut::<Option<Formatter>>()
+            .and_then(Option::take);
+        if let Some(python) = python {
+            self.formatter = HandlerFormat::Python(python);
+        } else if let Some(other) = slot {
+            self.formatter = HandlerFormat::Other(Box::new(other));
+        }
         self
     }
 

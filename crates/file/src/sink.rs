@@ -131,6 +131,7 @@ impl FileSink {
             self.closed.store(true, Ordering::Release);
         }
         let old = self.file.write().take();
+        // The file is closed here, outside the lock.
         drop(old);
     }
 
@@ -264,7 +265,6 @@ impl FileSink {
     }
 }
 
-/// Why opening failed, before it becomes a [`FileError`] or an `io::Error`.
 /// An open file and how records are appended to it.
 #[derive(Debug)]
 struct OpenFile {
@@ -273,36 +273,29 @@ struct OpenFile {
     /// `O_APPEND` writes at the end whatever the offset (documented in `pwrite(2)`) and,
     /// unlike `write(2)`, takes no lock on the shared file position. Pipes and terminals
     /// (`/dev/stdout` as a path) cannot seek and use `write(2)`.
+    #[cfg(target_os = "linux")]
     positional: bool,
 }
 
 impl OpenFile {
     fn new(file: File) -> OpenFile {
-        let positional =
-            cfg!(target_os = "linux") && file.metadata().is_ok_and(|m| m.file_type().is_file());
         OpenFile {
+            #[cfg(target_os = "linux")]
+            positional: file.metadata().is_ok_and(|m| m.file_type().is_file()),
             file: Arc::new(file),
-            positional,
         }
     }
 
     /// Writes `bytes` at the end of the file with one system call (a loop only on a short
-    /// write or an interrupted call), straight through libc: this runs once per record.
+    /// write or an interrupted call), without `std::io`'s layers: this runs once per record.
     #[cfg(unix)]
     #[inline(always)]
     fn append(&self, mut bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::io::AsRawFd;
         let fd = self.file.as_raw_fd();
         while !bytes.is_empty() {
-            // SAFETY: `fd` stays open while `self` is borrowed; pointer and length come
-            // from a live slice.
-            let n = unsafe {
-                if self.positional {
-                    positional_write(fd, bytes)
-                } else {
-                    libc::write(fd, bytes.as_ptr().cast(), bytes.len())
-                }
-            };
+            // SAFETY: `fd` stays open while `self` is borrowed.
+            let n = unsafe { self.write_once(fd, bytes) };
             match usize::try_from(n) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => bytes = &bytes[n.min(bytes.len())..],
@@ -317,10 +310,26 @@ impl OpenFile {
         Ok(())
     }
 
+    /// One system call writing (part of) `bytes`: the result as libc gives it.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be this file's open descriptor.
+    #[cfg(unix)]
+    #[inline(always)]
+    unsafe fn write_once(&self, fd: libc::c_int, bytes: &[u8]) -> isize {
+        #[cfg(target_os = "linux")]
+        if self.positional {
+            // SAFETY: the caller's open descriptor.
+            return unsafe { positional_write(fd, bytes) };
+        }
+        // SAFETY: the caller's open descriptor; pointer and length from a live slice.
+        unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) }
+    }
+
     #[cfg(not(unix))]
     #[inline(always)]
     fn append(&self, bytes: &[u8]) -> io::Result<()> {
-        let _ = self.positional;
         (&*self.file).write_all(bytes)
     }
 }
@@ -383,14 +392,7 @@ unsafe fn positional_write(fd: libc::c_int, bytes: &[u8]) -> isize {
     n as isize
 }
 
-#[cfg(all(unix, not(target_os = "linux")))]
-#[inline(always)]
-unsafe fn positional_write(fd: libc::c_int, bytes: &[u8]) -> isize {
-    // Never called: `positional` is only true on Linux.
-    // SAFETY: the caller's descriptor; pointer and length from a live slice.
-    unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) }
-}
-
+/// Why opening failed, before it becomes a [`FileError`] or an `io::Error`.
 enum OpenError {
     CreateDir(PathBuf, io::Error),
     Open(io::Error),

@@ -727,9 +727,15 @@ impl<P: Policy> Core<P> {
                     time_due,
                     now,
                 };
+                // Retire the generation before the rename: a writer that has not yet
+                // reserved its room in this file (the reservation is a compare-and-swap on
+                // the word) then fails, follows us once we are done, and never writes into
+                // the renamed file after the boundary.
+                let retired = h.word.swap(pack(next_generation(expected), 0), SeqCst);
                 match self.policy.roll(base, &info) {
                     Ok(_) => true,
                     Err(e) => {
+                        h.word.store(retired, SeqCst);
                         self.throttle.failed(&format_args!("rollover failed: {e}"));
                         false
                     }

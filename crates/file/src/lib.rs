@@ -48,10 +48,12 @@
 //!
 //! The minimum supported Rust version is 1.85.
 
+mod append;
 mod builder;
 mod error;
 mod sink;
 
+pub use append::AppendFile;
 pub use builder::{FileSinkBuilder, OpenMode, DEFAULT_FILE_MODE};
 pub use error::FileError;
 pub use sink::FileSink;

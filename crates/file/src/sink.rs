@@ -10,7 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use tracing_handlers_core::{Level, Sink};
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::{FileError, FileSinkBuilder, OpenMode};
+use crate::{AppendFile, FileError, FileSinkBuilder, OpenMode};
 
 /// A log file: Python's `FileHandler` destination, as a [`Sink`], an [`io::Write`] and a
 /// [`MakeWriter`].
@@ -48,7 +48,7 @@ pub struct FileSink {
     /// The open file. Writers hold the read lock during their `write` (one uncontended
     /// atomic pair, cheaper than a hazard-pointer load), so a reopen or close never closes
     /// a file a write is still using.
-    file: RwLock<Option<OpenFile>>,
+    file: RwLock<Option<AppendFile>>,
     /// Serialises opening (the cold path only).
     opening: Mutex<()>,
     /// Set by [`close`](FileSink::close) in truncate mode: later records are dropped.
@@ -89,7 +89,7 @@ impl FileSink {
             let file = sink
                 .open_file()
                 .map_err(|e| e.into_file_error(&sink.path))?;
-            *sink.file.write() = Some(OpenFile::new(file));
+            *sink.file.write() = Some(AppendFile::new(file));
         }
         Ok(sink)
     }
@@ -148,7 +148,7 @@ impl FileSink {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn file(&self) -> Option<Arc<File>> {
-        self.file.read().as_ref().map(|open| open.file.clone())
+        self.file.read().as_ref().map(|open| open.file().clone())
     }
 
     /// Opens the path again now (creating missing folders) and sends later records to the
@@ -185,7 +185,7 @@ impl FileSink {
         let file = self
             .open_file()
             .map_err(|e| e.into_file_error(&self.path))?;
-        let old = self.file.write().replace(OpenFile::new(file));
+        let old = self.file.write().replace(AppendFile::new(file));
         // The previous file is closed here, outside the lock.
         drop(old);
         Ok(())
@@ -219,7 +219,7 @@ impl FileSink {
             return Ok(());
         }
         let file = self.open_file().map_err(OpenError::into_io)?;
-        let open = OpenFile::new(file);
+        let open = AppendFile::new(file);
         let result = open.append(bytes);
         *self.file.write() = Some(open);
         result
@@ -263,133 +263,6 @@ impl FileSink {
         }
         options
     }
-}
-
-/// An open file and how records are appended to it.
-#[derive(Debug)]
-struct OpenFile {
-    file: Arc<File>,
-    /// A regular file on Linux: append with `pwrite(2)`, which on a file opened with
-    /// `O_APPEND` writes at the end whatever the offset (documented in `pwrite(2)`) and,
-    /// unlike `write(2)`, takes no lock on the shared file position. Pipes and terminals
-    /// (`/dev/stdout` as a path) cannot seek and use `write(2)`.
-    #[cfg(target_os = "linux")]
-    positional: bool,
-}
-
-impl OpenFile {
-    fn new(file: File) -> OpenFile {
-        OpenFile {
-            #[cfg(target_os = "linux")]
-            positional: file.metadata().is_ok_and(|m| m.file_type().is_file()),
-            file: Arc::new(file),
-        }
-    }
-
-    /// Writes `bytes` at the end of the file with one system call (a loop only on a short
-    /// write or an interrupted call), without `std::io`'s layers: this runs once per record.
-    #[cfg(unix)]
-    #[inline(always)]
-    fn append(&self, mut bytes: &[u8]) -> io::Result<()> {
-        use std::os::unix::io::AsRawFd;
-        let fd = self.file.as_raw_fd();
-        while !bytes.is_empty() {
-            // SAFETY: `fd` stays open while `self` is borrowed.
-            let n = unsafe { self.write_once(fd, bytes) };
-            match usize::try_from(n) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => bytes = &bytes[n.min(bytes.len())..],
-                Err(_) => {
-                    let e = io::Error::last_os_error();
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// One system call writing (part of) `bytes`: the result as libc gives it.
-    ///
-    /// # Safety
-    ///
-    /// `fd` must be this file's open descriptor.
-    #[cfg(unix)]
-    #[inline(always)]
-    unsafe fn write_once(&self, fd: libc::c_int, bytes: &[u8]) -> isize {
-        #[cfg(target_os = "linux")]
-        if self.positional {
-            // SAFETY: the caller's open descriptor.
-            return unsafe { positional_write(fd, bytes) };
-        }
-        // SAFETY: the caller's open descriptor; pointer and length from a live slice.
-        unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) }
-    }
-
-    #[cfg(not(unix))]
-    #[inline(always)]
-    fn append(&self, bytes: &[u8]) -> io::Result<()> {
-        (&*self.file).write_all(bytes)
-    }
-}
-
-/// `pwrite(fd, bytes, 0)`, issued inline on x86-64 Linux. The kernel's write path leaves
-/// the return-address predictor empty, so every stack frame alive across the system call
-/// costs a mispredicted return afterwards: inline, there is no libc frame (and none of libc's
-/// cancellation-point bookkeeping, which Rust does not use).
-///
-/// # Safety
-///
-/// `fd` must be an open descriptor.
-#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-#[inline(always)]
-unsafe fn positional_write(fd: libc::c_int, bytes: &[u8]) -> isize {
-    let ret: isize;
-    // SAFETY: the Linux x86-64 system call ABI: number in rax, arguments in rdi, rsi, rdx and
-    // r10; rcx and r11 are clobbered; the result, or -errno, comes back in rax. The kernel
-    // only reads `bytes`.
-    unsafe {
-        std::arch::asm!(
-            "syscall",
-            inlateout("rax") libc::SYS_pwrite64 as isize => ret,
-            in("rdi") fd as isize,
-            in("rsi") bytes.as_ptr(),
-            in("rdx") bytes.len(),
-            in("r10") 0isize,
-            lateout("rcx") _,
-            lateout("r11") _,
-            options(nostack, readonly),
-        );
-    }
-    if ret < 0 {
-        // As libc reports it: -1 and errno.
-        // SAFETY: errno is this thread's; setting it has no other effect.
-        unsafe { *libc::__errno_location() = -ret as libc::c_int };
-        return -1;
-    }
-    ret
-}
-
-/// `pwrite(fd, bytes, 0)` through `syscall(2)`: no libc cancellation-point bookkeeping.
-///
-/// # Safety
-///
-/// `fd` must be an open descriptor.
-#[cfg(all(target_os = "linux", not(target_arch = "x86_64")))]
-#[inline(always)]
-unsafe fn positional_write(fd: libc::c_int, bytes: &[u8]) -> isize {
-    // SAFETY: the caller's descriptor; pointer and length from a live slice.
-    let n = unsafe {
-        libc::syscall(
-            libc::SYS_pwrite64,
-            fd,
-            bytes.as_ptr(),
-            bytes.len(),
-            0 as libc::off_t,
-        )
-    };
-    n as isize
 }
 
 /// Why opening failed, before it becomes a [`FileError`] or an `io::Error`.
@@ -471,31 +344,5 @@ impl<'a> MakeWriter<'a> for FileSink {
 
     fn make_writer(&'a self) -> Self::Writer {
         self
-    }
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod positional_write_tests {
-    use super::positional_write;
-    use std::io;
-    use std::os::unix::io::AsRawFd;
-
-    #[test]
-    fn appends_and_reports_errors_as_libc_does() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.log");
-        std::fs::write(&path, "first\n").unwrap();
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        // SAFETY: an open descriptor.
-        let n = unsafe { positional_write(file.as_raw_fd(), b"second\n") };
-        assert_eq!(n, 7);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\nsecond\n");
-        // SAFETY: a closed descriptor is refused by the kernel, nothing is written.
-        let n = unsafe { positional_write(-1, b"x") };
-        assert_eq!(n, -1);
-        assert_eq!(io::Error::last_os_error().raw_os_error(), Some(libc::EBADF));
     }
 }

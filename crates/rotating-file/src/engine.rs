@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc;
@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use arc_swap::ArcSwapOption;
 use parking_lot::{Condvar, Mutex};
 use tracing_handlers_core::report::ErrorThrottle;
+use tracing_handlers_file::AppendFile;
 
 pub use crate::error::non_negative_value;
 use crate::shared::{self, generation, next_generation, pack, Shared, MAGIC, MAX_SIZE, SLOTS};
@@ -210,7 +211,7 @@ pub struct EngineOptions {
 /// The file open now, with the generation it belongs to.
 #[derive(Debug)]
 struct Open {
-    file: File,
+    file: AppendFile,
     generation: u32,
     /// False when the path is not a regular file (`/dev/null`, a FIFO): never rotated.
     rotates: bool,
@@ -407,7 +408,7 @@ impl<P: Policy> Engine<P> {
                 continue;
             };
             if !open.rotates {
-                return (&open.file).write_all(&batch[start..ends[ends.len() - 1]]);
+                return open.file.append(&batch[start..ends[ends.len() - 1]]);
             }
             let h = shared.header();
             let slot = open.generation as usize % SLOTS;
@@ -468,7 +469,7 @@ impl<P: Policy> Engine<P> {
                 done(());
                 continue;
             }
-            let result = (&open.file).write_all(&batch[start..end]);
+            let result = open.file.append(&batch[start..end]);
             done(());
             result?;
             start = end;
@@ -662,7 +663,7 @@ impl<P: Policy> Core<P> {
             shared.set_magic();
         }
         self.current.store(Some(Arc::new(Open {
-            file,
+            file: AppendFile::new(file),
             generation: gen,
             rotates,
         })));
@@ -757,7 +758,7 @@ impl<P: Policy> Core<P> {
             h.ino.store(nino, SeqCst);
             h.word.store(pack(gen, m.len()), SeqCst);
             self.current.store(Some(Arc::new(Open {
-                file,
+                file: AppendFile::new(file),
                 generation: gen,
                 rotates: m.is_file(),
             })));

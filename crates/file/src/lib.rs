@@ -6,7 +6,8 @@
 //! [`FormatHandler`](tracing_handlers_core::FormatHandler) (what the `tracing-handlers`
 //! dispatch layer drives), wrap it in [`NonBlocking`](tracing_handlers_core::NonBlocking)
 //! for a queued, batched writer thread, or hand it to tracing-subscriber's `fmt` layer as a
-//! [`MakeWriter`](tracing_subscriber::fmt::MakeWriter).
+//! [`MakeWriter`](tracing_subscriber::fmt::MakeWriter). [`AppendFile`] is the append
+//! itself (one system call per record), shared with the rotating handlers.
 //!
 //! ```
 //! use tracing_handlers_core::{FieldSet, Formatter, Handler, Level, Record};

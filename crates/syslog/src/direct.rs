@@ -1,6 +1,8 @@
 //! Transports that send on the caller's thread, as Python does: UDP and unix sockets.
 
-use std::io::{self, Write as _};
+use std::io;
+#[cfg(unix)]
+use std::io::Write as _;
 use std::net::{SocketAddr, UdpSocket};
 
 #[cfg(unix)]
@@ -11,6 +13,7 @@ use std::path::PathBuf;
 #[cfg(unix)]
 use parking_lot::Mutex;
 
+#[cfg(unix)]
 use crate::transport::SockType;
 
 /// What happened to one message.

@@ -204,6 +204,7 @@ impl FromStr for Facility {
     }
 }
 
+#[cfg(unix)]
 impl From<syslog::Facility> for Facility {
     /// The same facility as the `syslog` crate's constant (whose value is already shifted).
     fn from(f: syslog::Facility) -> Facility {
@@ -402,6 +403,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn agrees_with_the_syslog_crate() {
         assert_eq!(

@@ -262,6 +262,7 @@ fn truncate_visibly(out: &mut Vec<u8>, msg_start: usize, limit: usize) {
 }
 
 /// The host name (`gethostname`), or `None`.
+#[cfg(unix)]
 pub(crate) fn system_hostname() -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success
@@ -273,6 +274,12 @@ pub(crate) fn system_hostname() -> Option<String> {
     let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     let name = String::from_utf8_lossy(&buf[..len]).into_owned();
     (!name.is_empty()).then_some(name)
+}
+
+/// The host name (`COMPUTERNAME`, which Windows sets for every process), or `None`.
+#[cfg(not(unix))]
+pub(crate) fn system_hostname() -> Option<String> {
+    std::env::var("COMPUTERNAME").ok().filter(|n| !n.is_empty())
 }
 
 /// The program's name: the executable's file name, for TAG and APP-NAME.

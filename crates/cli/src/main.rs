@@ -117,7 +117,6 @@ fn main() -> ExitCode {
 
 /// `receive`: listen until SIGTERM or SIGINT, then flush and exit 0.
 fn receive(args: &ReceiveArgs) -> ExitCode {
-    use signal_hook::consts::{SIGINT, SIGTERM};
     use tracing_handlers::{Receiver, ReceiverOptions};
     let builder = match Builder::from_config_file(&args.config) {
         Ok(b) => b,
@@ -136,7 +135,7 @@ fn receive(args: &ReceiveArgs) -> ExitCode {
         }
     };
     // Before listening, so a signal right after the announcement is not lost.
-    let mut signals = match signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) {
+    let mut signals = match TerminationSignals::new() {
         Ok(s) => s,
         Err(e) => {
             diag(format_args!("cannot handle signals: {e}"));
@@ -152,10 +151,54 @@ fn receive(args: &ReceiveArgs) -> ExitCode {
         }
     };
     announce(&receiver.local_addr());
-    let _ = signals.forever().next();
+    signals.wait();
     receiver.shutdown();
     drop(guard);
     ExitCode::SUCCESS
+}
+
+/// SIGTERM and SIGINT (on Windows: Ctrl-C and the console's termination signal), caught from
+/// construction on so that one arriving before [`wait`](Self::wait) is not lost.
+struct TerminationSignals {
+    #[cfg(unix)]
+    signals: signal_hook::iterator::Signals,
+    #[cfg(not(unix))]
+    raised: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl TerminationSignals {
+    const SIGNALS: [i32; 2] = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT];
+
+    #[cfg(unix)]
+    fn new() -> io::Result<Self> {
+        Ok(TerminationSignals {
+            signals: signal_hook::iterator::Signals::new(Self::SIGNALS)?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> io::Result<Self> {
+        let raised = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for signal in Self::SIGNALS {
+            signal_hook::flag::register(signal, raised.clone())?;
+        }
+        Ok(TerminationSignals { raised })
+    }
+
+    /// Blocks until one of the signals has arrived.
+    #[cfg(unix)]
+    fn wait(&mut self) {
+        let _ = self.signals.forever().next();
+    }
+
+    /// Blocks until one of the signals has arrived (the flag is polled: the portable
+    /// `signal-hook` API has no blocking wait).
+    #[cfg(not(unix))]
+    fn wait(&mut self) {
+        while !self.raised.load(std::sync::atomic::Ordering::Acquire) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 /// `listening on HOST:PORT` on stderr (the contract the end-to-end tests read).

@@ -1037,6 +1037,9 @@ impl FormatterSpec {
     }
 }
 
+// One error per formatter, at construction only; its size is over clippy's line only where
+// `PathBuf` is larger (Windows).
+#[allow(clippy::result_large_err)]
 fn plan_formatter(path: &Path, def: &FormatterDef) -> Result<FormatterSpec, ConfigError> {
     if def.json {
         return Ok(FormatterSpec::Json(JsonFormatter::new().with_utc(def.utc)));

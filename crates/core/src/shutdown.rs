@@ -17,7 +17,7 @@ static HOOK: Once = Once::new();
 pub fn flush_at_exit(dispatch: &Dispatch, deadline: Duration) {
     REGISTERED.lock().push((dispatch.downgrade(), deadline));
     HOOK.call_once(|| {
-        #[cfg(unix)]
+        // The C runtime's `atexit` (POSIX; also the Windows CRT's).
         // SAFETY: `run_exit_hooks` is an `extern "C" fn()` that never unwinds.
         unsafe {
             libc::atexit(run_exit_hooks);

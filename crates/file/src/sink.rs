@@ -44,6 +44,7 @@ use crate::{AppendFile, FileError, FileSinkBuilder, OpenMode};
 pub struct FileSink {
     path: PathBuf,
     open_mode: OpenMode,
+    #[cfg_attr(not(unix), allow(dead_code))]
     file_mode: u32,
     /// The open file. Writers hold the read lock during their `write` (one uncontended
     /// atomic pair, cheaper than a hazard-pointer load), so a reopen or close never closes

@@ -682,6 +682,13 @@ impl<P: Policy> Core<P> {
                     o.custom_flags(libc::O_TRUNC);
                 }
             }
+            #[cfg(not(unix))]
+            if truncate {
+                // std refuses `append` with `truncate`; without `O_APPEND` here, the file
+                // is written from its start, which after truncation is its end.
+                o = OpenOptions::new();
+                o.write(true).create(true).truncate(true);
+            }
             o
         };
         match options().open(&self.options.path) {

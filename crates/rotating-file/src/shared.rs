@@ -16,7 +16,9 @@
 //! Without multi-process support the same header lives in private memory and no lock file is
 //! created.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
+#[cfg(unix)]
+use std::fs::OpenOptions;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
@@ -24,6 +26,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// "TRHROT01" little-endian: a lock file whose header has another value is initialised anew.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"TRHROT01");
+#[cfg(unix)]
 const MAP_LEN: usize = 4096;
 const SIZE_BITS: u32 = 40;
 /// The largest size the header can count (1 TiB); larger counts saturate.
@@ -88,7 +91,11 @@ pub(crate) struct Shared {
 }
 
 enum Backing {
-    Mapped { file: File, path: PathBuf },
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Mapped {
+        file: File,
+        path: PathBuf,
+    },
     Private(#[allow(dead_code)] Box<Header>),
 }
 

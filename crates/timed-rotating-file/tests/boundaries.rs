@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, UNIX_EPOCH};
 
+mod common;
+
 use tracing_handlers_timed_rotating_file::{Clock, ManualClock, TimedRotatingFileSink};
 
 const WRITERS: usize = 4;
@@ -96,17 +98,11 @@ fn every_line_is_in_the_file_of_an_interval_its_write_overlapped() {
     let mut rotated = 0;
     for entry in fs::read_dir(dir.path()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if !name.starts_with("app.log") || name.ends_with(".lock") {
+        if !name.starts_with("app.log") {
             continue;
         }
-        let interval = name.strip_prefix("app.log.").map(|suffix| {
-            assert!(!suffix.contains('.'), "two rotations for {suffix}");
-            let start = jiff::civil::DateTime::strptime("%Y-%m-%d_%H-%M-%S", suffix)
-                .unwrap()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .unwrap()
-                .timestamp()
-                .as_second() as u64;
+        let interval = common::rotated_second(&name).map(|start| {
+            let start = start as u64;
             (start, start + 1)
         });
         rotated += usize::from(interval.is_some());

@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod common;
+
 use tracing_handlers_test_support::{child_role, CHILD_ROLE};
 use tracing_handlers_timed_rotating_file::TimedRotatingFileSink;
 
@@ -94,17 +96,8 @@ fn four_processes_rotate_each_second_once_and_keep_lines_in_their_interval() {
         if !name.starts_with("app.log") {
             continue;
         }
-        let interval = name.strip_prefix("app.log.").map(|suffix| {
-            assert!(
-                !suffix.contains('.'),
-                "a counter: two rotations for {suffix}"
-            );
-            let start = jiff::civil::DateTime::strptime("%Y-%m-%d_%H-%M-%S", suffix)
-                .unwrap()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .unwrap()
-                .timestamp()
-                .as_second() as u128;
+        let interval = common::rotated_second(&name).map(|start| {
+            let start = start as u128;
             (start * 1_000_000_000, (start + 1) * 1_000_000_000)
         });
         rotated += usize::from(interval.is_some());

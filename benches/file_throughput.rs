@@ -54,6 +54,9 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// The CPython case's name.
 const CPYTHON: &str = "CPython logging.FileHandler";
 
+/// The least a direct-mode `tracing` layer can do (see `tracing_floor`).
+const FLOOR: &str = "tracing layer floor: message + write(2)";
+
 /// The baseline every ratio is taken against.
 const BASELINE: &str = "tracing fmt + Mutex<File>";
 
@@ -429,6 +432,64 @@ fn sample_line() -> String {
         "2025-01-01 12:00:00,123 INFO {LOGGER_NAME} {}\n",
         message!()
     )
+}
+
+// === case 4b: the least a direct-mode tracing layer can do ===
+
+/// The floor of any direct-mode `tracing` layer: a layer that copies the event's message after
+/// a fixed prefix (the same 110-byte line) and writes it with one `write(2)`. No routing, no
+/// levels, no clock, no format: what is left is `tracing`'s own dispatch, the message visit
+/// and the system call.
+fn tracing_floor(path: &Path, threads: usize, per_thread: usize) -> io::Result<Run> {
+    let layer = FloorLayer {
+        file: open_append(path)?,
+    };
+    let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    let start = Instant::now();
+    emit_tracing_on_threads(&subscriber, threads, per_thread);
+    drop(subscriber);
+    let secs = start.elapsed().as_secs_f64();
+    Ok(Run {
+        secs,
+        note: String::new(),
+    })
+}
+
+struct FloorLayer {
+    file: File,
+}
+
+/// Appends the `message` field to a line.
+struct MessageOnly<'a>(&'a mut String);
+
+impl tracing::field::Visit for MessageOnly<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        use std::fmt::Write as _;
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for FloorLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        thread_local! {
+            static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
+        }
+        LINE.with(|line| {
+            let mut line = line.borrow_mut();
+            line.clear();
+            line.push_str(concat!(
+                "2025-01-01 12:00:00,123 INFO ",
+                "bench.throughput "
+            ));
+            event.record(&mut MessageOnly(&mut line));
+            line.push('\n');
+            if let Err(e) = (&self.file).write_all(line.as_bytes()) {
+                eprintln!("write failed: {e}");
+            }
+        });
+    }
 }
 
 // === case 5: tracing-appender non_blocking ===
@@ -863,6 +924,20 @@ fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
             Some(1.5),
         );
         check(
+            "direct vs the tracing layer floor (1.0x = no cost beyond it)",
+            "ours direct",
+            FLOOR,
+            threads,
+            None,
+        );
+        check(
+            "the tracing layer floor vs tracing fmt + Mutex<File> (what any direct layer could reach)",
+            FLOOR,
+            BASELINE,
+            threads,
+            None,
+        );
+        check(
             "non-blocking lossless vs spdlog-rs FileSink",
             "ours non-blocking (Block)",
             "spdlog-rs FileSink (buffered)",
@@ -915,11 +990,12 @@ fn main() {
         settings.repeats,
         sample_line().len()
     );
-    let native: [(&'static str, CaseBody); 8] = [
+    let native: [(&'static str, CaseBody); 9] = [
         ("ours direct", ours_direct),
         ("ours non-blocking (Block)", ours_non_blocking),
         (BASELINE, fmt_mutex_file),
         ("write(2) per pre-formatted line", raw_write),
+        (FLOOR, tracing_floor),
         ("tracing-appender lossless", appender_lossless),
         ("tracing-appender lossy (default)", appender_lossy),
         ("spdlog-rs FileSink (buffered)", spdlog_file),

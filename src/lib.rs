@@ -39,7 +39,9 @@
 //!
 //! # Supported Rust versions
 //!
-//! The minimum supported Rust version is 1.85.
+//! This crate declares Rust 1.88: its `syslog` feature (on by default) brings `time` 0.3.55,
+//! which needs 1.88. The handler crates it re-exports (core, stream, file, watched and
+//! rotating files, socket, event log) declare and are checked with 1.85.
 
 mod builder;
 #[cfg(feature = "config")]
@@ -61,8 +63,8 @@ pub use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry,
 pub use tracing_handlers_core::nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use tracing_handlers_core::report;
 pub use tracing_handlers_core::{
-    critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, Level, MemorySink,
-    NameFilter, Record, Sink, Style,
+    critical, FieldSet, Format, FormatError, FormatHandler, Formatter, Handler, JsonFormatter,
+    Level, MemorySink, NameFilter, Record, Sink, Style,
 };
 
 /// The core crate, for handler authors.

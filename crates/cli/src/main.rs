@@ -45,6 +45,40 @@ struct ReceiveArgs {
     protocol: tracing_handlers::ReceiveProtocol,
 }
 
+/// A rate: a finite number of events per second above zero.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("expected events per second above 0, got '{s}'")),
+    }
+}
+
+/// Paces a sequence of events: the `i`-th is due `i / rate` seconds after the first.
+struct Pacer {
+    start: Instant,
+    every: Option<Duration>,
+}
+
+impl Pacer {
+    fn new(rate: Option<f64>) -> Self {
+        Pacer {
+            start: Instant::now(),
+            every: rate.map(|r| Duration::from_secs_f64(1.0 / r)),
+        }
+    }
+
+    /// Sleeps until event `i` is due.
+    fn wait_for(&self, i: u64) {
+        if let Some(every) = self.every {
+            let due = self.start + every.mul_f64(i as f64);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
+    }
+}
+
 fn parse_protocol(s: &str) -> Result<tracing_handlers::ReceiveProtocol, String> {
     s.parse()
 }
@@ -75,8 +109,8 @@ struct EmitArgs {
     /// Threads emitting concurrently.
     #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     threads: u32,
-    /// Events per second per thread (unpaced when absent).
-    #[arg(long, value_name = "PER_SEC")]
+    /// Events per second per thread, or of the `--events` lines (unpaced when absent).
+    #[arg(long, value_name = "PER_SEC", value_parser = parse_rate)]
     rate: Option<f64>,
     /// Emit one event per line `LEVEL<TAB>LOGGER<TAB>MESSAGE` from FILE (`-` for stdin), in
     /// order, from one thread.
@@ -266,7 +300,7 @@ fn emit(args: EmitArgs) -> ExitCode {
     };
     let dispatch = guard.dispatch().clone();
     let result = match &args.events {
-        Some(path) => emit_events(&dispatch, path),
+        Some(path) => emit_events(&dispatch, path, args.rate),
         None => {
             emit_generated(&dispatch, &args);
             Ok(())
@@ -285,30 +319,20 @@ fn emit(args: EmitArgs) -> ExitCode {
 fn emit_generated(dispatch: &Dispatch, args: &EmitArgs) {
     let target: Arc<str> = tracing_handlers::core::logger_name(&args.target).into();
     let template: Arc<str> = args.message.as_str().into();
-    let interval = args
-        .rate
-        .filter(|r| *r > 0.0)
-        .map(|r| Duration::from_secs_f64(1.0 / r));
     let threads: Vec<_> = (0..args.threads)
         .map(|t| {
             let dispatch = dispatch.clone();
             let target = target.clone();
             let template = template.clone();
-            let (count, level) = (args.count, args.level);
+            let (count, level, rate) = (args.count, args.level, args.rate);
             std::thread::Builder::new()
                 .name(format!("emit-{t}"))
                 .spawn(move || {
                     let fields = FieldSet::new();
                     let mut message = String::new();
-                    let start = Instant::now();
+                    let pacer = Pacer::new(rate);
                     for i in 0..count {
-                        if let Some(every) = interval {
-                            let due = start + every.mul_f64(i as f64);
-                            let now = Instant::now();
-                            if due > now {
-                                std::thread::sleep(due - now);
-                            }
-                        }
+                        pacer.wait_for(i);
                         expand(&template, i, t, &mut message);
                         dispatch.dispatch(&Record::new(level, &target, &message, &fields));
                     }
@@ -347,7 +371,7 @@ fn expand(template: &str, i: u64, t: u32, out: &mut String) {
     out.push_str(rest);
 }
 
-fn emit_events(dispatch: &Dispatch, path: &str) -> Result<(), String> {
+fn emit_events(dispatch: &Dispatch, path: &str, rate: Option<f64>) -> Result<(), String> {
     let reader: Box<dyn BufRead> = if path == "-" {
         Box::new(io::BufReader::new(io::stdin()))
     } else {
@@ -355,6 +379,8 @@ fn emit_events(dispatch: &Dispatch, path: &str) -> Result<(), String> {
         Box::new(io::BufReader::new(file))
     };
     let fields = FieldSet::new();
+    let pacer = Pacer::new(rate);
+    let mut emitted = 0;
     for (n, line) in reader.split(b'\n').enumerate() {
         let line = line.map_err(|e| format!("{path}: cannot read: {e}"))?;
         let line = String::from_utf8_lossy(&line);
@@ -379,6 +405,8 @@ fn emit_events(dispatch: &Dispatch, path: &str) -> Result<(), String> {
             }
         };
         let name = tracing_handlers::core::logger_name(logger);
+        pacer.wait_for(emitted);
+        emitted += 1;
         dispatch.dispatch(&Record::new(level, &name, message, &fields));
     }
     Ok(())

@@ -159,6 +159,24 @@ fn rate_paces_each_thread() {
 }
 
 #[test]
+fn rate_paces_the_events_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.tsv");
+    std::fs::write(
+        &events,
+        "INFO\troot\ta\nINFO\troot\tb\nnot an event\nINFO\troot\tc\nINFO\troot\td\nINFO\troot\te\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let out = run(&["emit", "--events", events.to_str().unwrap(), "--rate", "20"]);
+    assert_eq!(out.status.code(), Some(0));
+    // 5 events at 20/s (the skipped line is not paced): the last is due 200 ms after the
+    // first (no upper bound: noisy machines).
+    assert!(start.elapsed() >= std::time::Duration::from_millis(200));
+    assert_eq!(records(&out).len(), 5);
+}
+
+#[test]
 fn events_from_stdin_in_order() {
     let mut child = bin()
         .args(["emit", "--events", "-"])
@@ -223,6 +241,11 @@ fn bad_arguments_exit_2() {
         &["emit", "--events", "-", "--count", "2"],
         &["emit", "--events", "-", "--target", "a"],
         &["emit", "--watch"],
+        &["emit", "--rate", "0"],
+        &["emit", "--rate", "-3"],
+        &["emit", "--rate", "NaN"],
+        &["emit", "--rate", "inf"],
+        &["emit", "--rate", "fast"],
         &["frobnicate"],
     ] {
         let out = run(args);

@@ -204,9 +204,8 @@ impl Receiver {
         dispatch: Dispatch,
         options: ReceiverOptions,
     ) -> Result<Receiver, SocketError> {
-        let shown = format!("{addr:?}");
         let listener = TcpListener::bind(&addr).map_err(|source| SocketError::Bind {
-            address: shown.trim_matches('"').to_owned(),
+            address: shown_address(&addr),
             source,
         })?;
         let local_addr = listener.local_addr().map_err(|source| SocketError::Io {
@@ -558,5 +557,31 @@ impl ConnReader<'_> {
                 return Ok(Some(&self.buf[start..]));
             }
         }
+    }
+}
+
+/// An address as a person wrote it: a `"host:port"` text as given, anything else (a
+/// `(host, port)` tuple, a `SocketAddr`) as `ip:port` once resolved.
+fn shown_address(addr: &(impl ToSocketAddrs + fmt::Debug)) -> String {
+    let debug = format!("{addr:?}");
+    if let Some(text) = debug.strip_prefix('"').and_then(|d| d.strip_suffix('"')) {
+        return text.to_owned();
+    }
+    match addr.to_socket_addrs().map(|mut all| all.next()) {
+        Ok(Some(resolved)) => resolved.to_string(),
+        _ => debug,
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::shown_address;
+
+    #[test]
+    fn addresses_are_shown_as_written_or_resolved() {
+        assert_eq!(shown_address(&"localhost:9020"), "localhost:9020");
+        assert_eq!(shown_address(&("127.0.0.1", 9020)), "127.0.0.1:9020");
+        let addr: std::net::SocketAddr = "[::1]:9020".parse().unwrap();
+        assert_eq!(shown_address(&addr), "[::1]:9020");
     }
 }

@@ -8,9 +8,33 @@
 //! `kwargs` go through a restricted literal parser that accepts Python literals and the
 //! handful of names real configurations use, and nothing else.
 //!
+//! ```
+//! use std::path::Path;
+//!
+//! let good = b"[loggers]\nkeys=root\n\n[handlers]\nkeys=console\n\n[formatters]\nkeys=\n\n\
+//! [logger_root]\nlevel=INFO\nhandlers=console\n\n\
+//! [handler_console]\nclass=StreamHandler\nargs=(sys.stderr,)\n";
+//! let config = tracing_handlers_config::parse(Path::new("logging.conf"), good)?;
+//! assert_eq!(config.handlers.len(), 1);
+//!
+//! // Every problem at once, each with the file, line, section and token.
+//! let bad = String::from_utf8_lossy(good)
+//!     .replace("level=INFO", "level=LOUD")
+//!     .replace("(sys.stderr,)", "(sys.stderr,");
+//! let errors = tracing_handlers_config::parse(Path::new("logging.conf"), bad.as_bytes())
+//!     .unwrap_err();
+//! assert_eq!(
+//!     errors.to_string(),
+//!     "logging.conf:11: [logger_root] Unknown level: 'LOUD'\n\
+//!      logging.conf:16: [handler_console] args: unexpected end of expression (column 18): ''"
+//! );
+//! # Ok::<(), tracing_handlers_config::ConfigErrors>(())
+//! ```
+//!
 //! # Supported Rust versions
 //!
-//! The minimum supported Rust version is 1.85.
+//! This crate declares Rust 1.88: it depends on the syslog handler, whose `syslog` crate
+//! brings `time` 0.3.55, which needs 1.88.
 
 mod args;
 pub mod build;

@@ -17,7 +17,38 @@
 //!   socket handlers share;
 //!
 //! Most applications use the `tracing-handlers` facade and its builder rather than this
-//! crate directly.
+//! crate directly. Underneath, a handler set is a logger tree plus handlers, and its
+//! [`Dispatch`](dispatch::Dispatch) routes records as Python's `Logger.handle` does, from
+//! `tracing` events through its layer or from other sources directly:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};
+//! use tracing_handlers_core::{FieldSet, FormatHandler, Formatter, Level, MemorySink, Record};
+//! use tracing_subscriber::layer::SubscriberExt;
+//!
+//! let sink = Arc::new(MemorySink::new());
+//! let handler = FormatHandler::new(sink.clone())
+//!     .with_formatter(Formatter::percent("%(levelname)s:%(name)s:%(message)s")?);
+//! let mut set = HandlerSet::new();
+//! let memory = set.add_handler(HandlerEntry::new("memory", Arc::new(handler)));
+//! set.tree.root_mut().handlers.push(memory); // the root logger stays at WARNING
+//! set.tree.logger_mut("portal").level = Level::DEBUG;
+//! let dispatch = Dispatch::new(set);
+//!
+//! let subscriber = tracing_subscriber::registry().with(dispatch.layer());
+//! tracing::subscriber::with_default(subscriber, || {
+//!     tracing::debug!(target: "portal::api", "kept: portal is at DEBUG");
+//!     tracing::info!(target: "billing", "dropped: root is at WARNING");
+//! });
+//! let fields = FieldSet::new();
+//! dispatch.dispatch(&Record::new(Level::ERROR, "billing", "from elsewhere", &fields));
+//! assert_eq!(
+//!     sink.text(),
+//!     "DEBUG:portal.api:kept: portal is at DEBUG\nERROR:billing:from elsewhere\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Supported Rust versions
 //!

@@ -45,7 +45,8 @@
 //!
 //! # Supported Rust versions
 //!
-//! The minimum supported Rust version is 1.85.
+//! This crate declares Rust 1.88: the `syslog` crate it uses brings `time` 0.3.55, which
+//! needs 1.88.
 
 mod builder;
 mod conn;

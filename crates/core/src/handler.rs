@@ -259,7 +259,11 @@ impl<S: Sink> FormatHandler<S> {
         if let Some((_, after)) = style {
             line.extend_from_slice(after.as_bytes());
         }
-        line.extend_from_slice(self.terminator.as_bytes());
+        match self.terminator.as_bytes() {
+            // The usual terminator, without a call to `memcpy` for one byte.
+            [byte] => line.push(*byte),
+            terminator => line.extend_from_slice(terminator),
+        }
         match self.sink.write_record(line, record.level) {
             Ok(()) => self.throttle.succeeded(),
             Err(e) => self.throttle.failed(&format_args!("write failed: {e}")),
@@ -350,5 +354,24 @@ impl Sink for MemorySink {
 
     fn describe(&self) -> String {
         "memory".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{FieldSet, FormatHandler, Handler, Level, MemorySink, Record};
+
+    #[test]
+    fn every_terminator_ends_the_record() {
+        let fields = FieldSet::new();
+        for terminator in ["\n", "", "\r\n", ";", "é", " <end>\n"] {
+            let sink = Arc::new(MemorySink::new());
+            let handler = FormatHandler::new(sink.clone()).with_terminator(terminator);
+            handler.handle(&Record::new(Level::INFO, "portal", "one", &fields));
+            handler.handle(&Record::new(Level::INFO, "portal", "two", &fields));
+            assert_eq!(sink.text(), format!("one{terminator}two{terminator}"));
+        }
     }
 }

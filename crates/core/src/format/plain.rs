@@ -174,7 +174,11 @@ impl Plan {
             let source = sources[usize::from(piece.source) & 7];
             let start = (piece.start as usize).min(source.len());
             let end = start.saturating_add(piece.len as usize).min(source.len());
-            out.extend_from_slice(&source[start..end]);
+            match &source[start..end] {
+                // A one-byte piece (the spaces between fields) without a call to `memcpy`.
+                [byte] => out.push(*byte),
+                bytes => out.extend_from_slice(bytes),
+            }
         }
         true
     }
@@ -229,6 +233,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             format!("<WARNING|portal.api|portal::api|worker-1|MainProcess|{long}>")
         );
+        // Sources of one byte and of none.
+        let mut record = Record::new(Level::WARNING, "a", "", &fields);
+        record.target = "b";
+        record.thread_name = "";
+        record.process_name = "p";
+        let mut out = Vec::new();
+        f.format(&record, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "<WARNING|a|b||p|>");
         // An unnamed level where the format does not print it.
         let f = Formatter::percent("%(name)s: %(message)s").unwrap();
         assert_eq!(

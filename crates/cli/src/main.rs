@@ -56,25 +56,28 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 /// Paces a sequence of events: the `i`-th is due `i / rate` seconds after the first.
 struct Pacer {
     start: Instant,
-    every: Option<Duration>,
+    rate: Option<f64>,
 }
 
 impl Pacer {
     fn new(rate: Option<f64>) -> Self {
         Pacer {
             start: Instant::now(),
-            every: rate.map(|r| Duration::from_secs_f64(1.0 / r)),
+            rate,
         }
     }
 
-    /// Sleeps until event `i` is due.
+    /// Sleeps until event `i` is due. A time too far ahead to represent (a rate of 1e-300
+    /// per second) is waited for as long as the system allows, never a panic.
     fn wait_for(&self, i: u64) {
-        if let Some(every) = self.every {
-            let due = self.start + every.mul_f64(i as f64);
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
+        let Some(rate) = self.rate else { return };
+        let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
+        let wait = match self.start.checked_add(offset) {
+            Some(due) => due.saturating_duration_since(Instant::now()),
+            None => offset,
+        };
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
         }
     }
 }

@@ -159,6 +159,20 @@ fn rate_paces_each_thread() {
 }
 
 #[test]
+fn extreme_rates_never_panic() {
+    // The first event is due at once whatever the rate; a rate this small once overflowed
+    // the interval's conversion.
+    for rate in ["1e-300", "5e-324", "1e300", "1.7976931348623157e308"] {
+        let out = run(&["emit", "--count", "1", "--rate", rate]);
+        assert_eq!(out.status.code(), Some(0), "--rate {rate}: {out:?}");
+        assert_eq!(records(&out).len(), 1, "--rate {rate}");
+    }
+    let out = run(&["emit", "--count", "3", "--rate", "1e300"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(records(&out).len(), 3);
+}
+
+#[test]
 fn rate_paces_the_events_file() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.tsv");

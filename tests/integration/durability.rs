@@ -371,3 +371,61 @@ fn shutdown_while_four_threads_log_direct_loses_nothing() {
 fn shutdown_while_four_threads_log_non_blocking_loses_nothing() {
     shutdown_while_logging(true);
 }
+
+// === a record logged while the thread's own thread-locals are being destroyed ===
+
+fn thread_exit_child(path: &Path) -> ! {
+    struct LogsOnDrop;
+    impl Drop for LogsOnDrop {
+        fn drop(&mut self) {
+            tracing::warn!("logged from a thread-local destructor");
+        }
+    }
+    thread_local! {
+        static LOGS_ON_DROP: LogsOnDrop = const { LogsOnDrop };
+    }
+    let formatter = Formatter::percent("%(levelname)s %(message)s").unwrap();
+    let handler = FileSink::builder(path).build_handler().unwrap();
+    let guard = Builder::new()
+        .handler("file", Level::NOTSET, handler.with_formatter(formatter))
+        .root(Logger::new().level(Level::INFO).handler("file"))
+        .try_init()
+        .unwrap();
+    std::thread::spawn(|| {
+        // This thread-local is set up before the thread first logs, so its destructor runs
+        // after those of the logging path's own thread-locals.
+        LOGS_ON_DROP.with(|_| {});
+        tracing::info!("logged while running");
+    })
+    .join()
+    .unwrap();
+    drop(guard);
+    std::process::exit(0);
+}
+
+#[test]
+fn a_record_logged_by_a_thread_local_destructor_is_written() {
+    let role = "thread-exit";
+    if let Some(r) = support::child_role() {
+        if r == role {
+            thread_exit_child(Path::new(&std::env::var("TH_LOG_PATH").unwrap()));
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let out = support::rerun_as_child(
+        "durability::a_record_logged_by_a_thread_local_destructor_is_written",
+        role,
+        &[("TH_LOG_PATH", path.to_str().unwrap())],
+    );
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "INFO logged while running\nWARNING logged from a thread-local destructor\n"
+    );
+}

@@ -653,8 +653,12 @@ impl Dispatch {
             return;
         }
         let created = SystemTime::now();
-        let _ = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => {
+        let mut span_text = Some(span_text);
+        let _ = SCRATCH.try_with(|cell| {
+            let Ok(mut scratch) = cell.try_borrow_mut() else {
+                return;
+            };
+            if let Some(span_text) = span_text.take() {
                 self.build_and_deliver(
                     &state,
                     &route,
@@ -667,14 +671,14 @@ impl Dispatch {
                     span_text,
                 );
             }
-            Err(_) => {
-                // Re-entered while this thread's scratch is in use (a Display impl that logs):
-                // use private buffers.
-                self.build_and_deliver_privately(
-                    &state, &route, meta, level, created, is_log, event, span_text,
-                );
-            }
         });
+        if let Some(span_text) = span_text {
+            // Re-entered while this thread's scratch is in use (a Display impl that logs), or
+            // logged by a thread-local destructor after the scratch's own: private buffers.
+            self.build_and_deliver_privately(
+                &state, &route, meta, level, created, is_log, event, span_text,
+            );
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

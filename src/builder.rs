@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tracing_handlers_core::dispatch::{Dispatch, DispatchLayer, HandlerEntry, HandlerSet};
 use tracing_handlers_core::{Handler, Level, NameFilter};
@@ -493,7 +493,10 @@ impl LoggingGuard {
 
 impl Drop for LoggingGuard {
     fn drop(&mut self) {
-        self.dispatch.shutdown(Instant::now() + self.deadline);
+        self.dispatch
+            .shutdown(tracing_handlers_core::shutdown::deadline_after(
+                self.deadline,
+            ));
     }
 }
 

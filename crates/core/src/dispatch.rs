@@ -585,7 +585,7 @@ impl Dispatch {
             .cloned()
             .collect();
         drop(old);
-        let deadline = Instant::now() + deadline;
+        let deadline = crate::shutdown::deadline_after(deadline);
         for h in retired {
             h.handler.shutdown(deadline);
         }

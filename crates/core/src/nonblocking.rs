@@ -635,7 +635,7 @@ impl<S: Sink> Sink for NonBlocking<S> {
 
 impl<S: Sink> Drop for NonBlocking<S> {
     fn drop(&mut self) {
-        let deadline = Instant::now() + self.shared.options.shutdown_timeout;
+        let deadline = crate::shutdown::deadline_after(self.shared.options.shutdown_timeout);
         NonBlocking::shutdown(self, deadline);
     }
 }

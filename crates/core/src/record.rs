@@ -147,15 +147,20 @@ pub fn relative_created_ms(created: SystemTime) -> f64 {
     }
 }
 
-/// Converts Python's float `created` to a `SystemTime`.
+/// Converts Python's float `created` to a `SystemTime`. A value no `SystemTime` can hold
+/// (NaN, an infinity, or too far from 1970 for this platform: it may come from a peer on the
+/// network) gives the epoch, never a panic.
 pub fn system_time_from_secs_f64(secs: f64) -> SystemTime {
-    if secs.is_finite() && secs >= 0.0 {
-        UNIX_EPOCH + Duration::from_secs_f64(secs)
-    } else if secs.is_finite() {
-        UNIX_EPOCH - Duration::from_secs_f64(-secs)
+    let time = if secs >= 0.0 {
+        Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_add(d))
     } else {
-        UNIX_EPOCH
-    }
+        Duration::try_from_secs_f64(-secs)
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_sub(d))
+    };
+    time.unwrap_or(UNIX_EPOCH)
 }
 
 /// The process id, cached; a fork clears the cache so children report their own id.
@@ -467,5 +472,31 @@ mod tests {
         assert_eq!(f.get("a"), Some(Value::Str("two")));
         f.clear();
         assert!(f.get("a").is_none());
+    }
+
+    #[test]
+    fn created_times_no_system_time_can_hold_give_the_epoch() {
+        use super::system_time_from_secs_f64;
+        use std::time::{Duration, UNIX_EPOCH};
+        assert_eq!(
+            system_time_from_secs_f64(1.5),
+            UNIX_EPOCH + Duration::from_millis(1500)
+        );
+        assert_eq!(
+            system_time_from_secs_f64(-1.5),
+            UNIX_EPOCH - Duration::from_millis(1500)
+        );
+        for v in [
+            1e300,
+            -1e300,
+            1e19,
+            -1e19,
+            f64::MAX,
+            f64::MIN,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(system_time_from_secs_f64(v), UNIX_EPOCH, "{v}");
+        }
     }
 }

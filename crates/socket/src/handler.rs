@@ -344,7 +344,10 @@ impl Handler for SocketHandler {
     }
 
     fn flush(&self) {
-        self.sender.flush(Instant::now() + self.flush_timeout);
+        self.sender
+            .flush(tracing_handlers_core::shutdown::deadline_after(
+                self.flush_timeout,
+            ));
     }
 
     fn shutdown(&self, deadline: Instant) {

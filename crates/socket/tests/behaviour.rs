@@ -191,3 +191,27 @@ fn logger_levels_are_not_applied_again_handler_levels_are() {
     receiver.shutdown();
     assert_eq!(sink.text(), "kept\n");
 }
+
+#[test]
+fn timeouts_too_long_to_add_to_now_never_panic() {
+    use tracing_handlers_core::{FieldSet, Handler, Level, Record};
+    // Nothing listens on port 1: the sender keeps failing to connect, with a backoff and a
+    // flush timeout no deadline can hold.
+    let handler = tracing_handlers_socket::SocketHandler::builder("127.0.0.1", Some(1))
+        .with_reconnect_backoff(Duration::MAX, 2.0, Duration::MAX)
+        .with_flush_timeout(Duration::MAX)
+        .with_connect_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let fields = FieldSet::new();
+    handler.handle(&Record::new(
+        Level::WARNING,
+        "portal",
+        "kept or counted",
+        &fields,
+    ));
+    std::thread::sleep(Duration::from_millis(100)); // a connect attempt fails, the retry is far off
+    handler.shutdown(Instant::now() + Duration::from_millis(200));
+    handler.flush();
+    assert_eq!(handler.stats().dropped, 1);
+}

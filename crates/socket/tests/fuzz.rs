@@ -207,3 +207,114 @@ fn a_live_receiver_closes_bad_connections_reports_them_and_keeps_serving() {
     assert_eq!(reports.load(Ordering::Relaxed), stats.rejected);
     tracing_handlers_core::report::reset_error_reporter();
 }
+
+/// A pickle frame (protocol 2 opcodes) of a record dict: `levelno` 30, `msg`, and one float
+/// attribute.
+fn frame_with_float(key: &str, value: f64, msg: &str) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        out.push(b'X');
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    let mut p = b"}(".to_vec();
+    text(&mut p, "levelno");
+    p.extend_from_slice(b"K\x1e");
+    text(&mut p, "msg");
+    text(&mut p, msg);
+    text(&mut p, key);
+    p.push(b'G');
+    p.extend_from_slice(&value.to_be_bytes());
+    p.extend_from_slice(b"u.");
+    let mut frame = (p.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&p);
+    frame
+}
+
+#[test]
+fn extreme_times_and_numbers_from_a_peer_are_written_not_panicked() {
+    use tracing_handlers_core::{Formatter, JsonFormatter};
+    let text = Arc::new(MemorySink::new());
+    let json = Arc::new(MemorySink::new());
+    let mut set = HandlerSet::new();
+    let formatter = Formatter::percent(
+        "%(asctime)s %(created)f %(msecs)d %(relativeCreated)d %(lineno)d %(message)s",
+    )
+    .unwrap();
+    let t = set.add_handler(HandlerEntry::new(
+        "text",
+        Arc::new(FormatHandler::new(text.clone()).with_formatter(formatter)),
+    ));
+    let j = set.add_handler(HandlerEntry::new(
+        "json",
+        Arc::new(FormatHandler::new(json.clone()).with_formatter(JsonFormatter::new())),
+    ));
+    set.tree.root_mut().handlers.extend([t, j]);
+    let receiver =
+        Receiver::bind("127.0.0.1:0", Dispatch::new(set), ReceiverOptions::new()).unwrap();
+    let addr = receiver.local_addr();
+    let extremes = [
+        1e300,
+        -1e300,
+        1e19,
+        -1e19,
+        9.2e18,
+        -9.2e18,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        253402300800.0, // the year 10000
+        -62135596801.0, // before the year 1
+        f64::NAN,
+        f64::INFINITY,
+    ];
+    let mut expected = Vec::new();
+    for (i, value) in extremes.iter().enumerate() {
+        for key in ["created", "relativeCreated", "msecs"] {
+            let msg = format!("pickle {key} {i}");
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(&frame_with_float(key, *value, &msg)).unwrap();
+            expected.push(msg);
+        }
+        if !value.is_finite() {
+            continue; // JSON has no NaN or infinity
+        }
+        let number = format!("{value:e}");
+        for (key, line) in [
+            (
+                "created",
+                format!(r#"{{"levelno": 30, "message": "json created {i}", "created": {number}}}"#),
+            ),
+            (
+                "time",
+                format!(r#"{{"levelno": 30, "message": "json time {i}", "time": {number}}}"#),
+            ),
+            (
+                "line",
+                format!(r#"{{"levelno": 30, "message": "json line {i}", "line": {number}}}"#),
+            ),
+        ] {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(format!("{line}\n").as_bytes()).unwrap();
+            expected.push(format!("json {key} {i}"));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let all_in = || {
+        let got = text.text();
+        expected.iter().all(|m| got.contains(m.as_str()))
+    };
+    while !all_in() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    receiver.shutdown();
+    let got = text.text();
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|m| !got.contains(m.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not delivered: {missing:?}\nstats: {:?}",
+        receiver.stats()
+    );
+    assert_eq!(json.text().lines().count(), got.lines().count());
+}

@@ -174,7 +174,9 @@ impl Handler for SyslogHandler {
 
     fn flush(&self) {
         if let Transport::Stream { sender, .. } = &self.transport {
-            sender.flush(Instant::now() + self.flush_timeout);
+            sender.flush(tracing_handlers_core::shutdown::deadline_after(
+                self.flush_timeout,
+            ));
         }
         self.drops.report_pending();
     }

@@ -384,7 +384,7 @@ impl<C: Connector> Shared<C> {
                             self.throttle.failed(&format_args!(
                                 "connect failed: {e} (retrying in {backoff:?})"
                             ));
-                            retry_at = now + backoff;
+                            retry_at = crate::shutdown::instant_after(now, backoff);
                             backoff = self.config.backoff.next(backoff);
                             continue;
                         }

@@ -20,10 +20,49 @@ fn variants(base: &Path, i: u64) -> [PathBuf; 2] {
     [plain, gz]
 }
 
+/// The numbers `i` in `1..=max` for which `base.i` or `base.i.gz` exists, highest first.
+///
+/// One listing of the folder, so a huge `backupCount` costs nothing (Python stats every
+/// number, and with `backupCount=10**18` never finishes a rollover). When the folder cannot
+/// be listed, each number up to the highest that can exist there is checked instead.
+fn existing_numbers(base: &Path, max: u64) -> Vec<u64> {
+    let dir = match base.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let (Some(name), Ok(entries)) = (base.file_name(), fs::read_dir(dir)) else {
+        return (1..=max.min(CHECKED_WITHOUT_LISTING))
+            .rev()
+            .filter(|&i| variants(base, i).iter().any(|p| p.exists()))
+            .collect();
+    };
+    let mut prefix = name.as_encoded_bytes().to_vec();
+    prefix.push(b'.');
+    let mut found: Vec<u64> = entries
+        .filter_map(|entry| {
+            let file = entry.ok()?.file_name();
+            let rest = file.as_encoded_bytes().strip_prefix(prefix.as_slice())?;
+            let digits = rest.strip_suffix(b".gz").unwrap_or(rest);
+            // Only the names Python writes: no sign, no leading zero.
+            if digits.first() == Some(&b'0') || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let i: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+            (1..=max).contains(&i).then_some(i)
+        })
+        .collect();
+    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.dedup();
+    found
+}
+
+/// How many numbers are checked one by one when the folder cannot be listed.
+const CHECKED_WITHOUT_LISTING: u64 = 100_000;
+
 impl Policy for Cascade {
     fn roll(&self, base: &Path, _info: &RollInfo) -> io::Result<PathBuf> {
         let n = self.backup_count;
-        for i in (1..n).rev() {
+        for i in existing_numbers(base, n.saturating_sub(1)) {
             let from = variants(base, i);
             if from.iter().any(|p| p.exists()) {
                 for p in variants(base, i + 1) {
@@ -44,8 +83,8 @@ impl Policy for Cascade {
     }
 
     fn rotated(&self, base: &Path) -> Vec<PathBuf> {
-        (1..=self.backup_count)
-            .rev()
+        existing_numbers(base, self.backup_count)
+            .into_iter()
             .flat_map(|i| variants(base, i))
             .filter(|p| p.exists())
             .collect()

@@ -325,3 +325,40 @@ fn rfh07_an_empty_file_is_never_rolled_over() {
     );
     assert!(!dir.path().join("big.log.2").exists());
 }
+
+#[test]
+fn rfh_a_huge_backup_count_rolls_as_python_does_with_one_large_enough() {
+    // CPython stats every number up to backupCount at each rollover, so backupCount=10**18
+    // never finishes one; ours lists the folder once. With the same files and backups far
+    // from the limit, the result is CPython's with backupCount=50: gaps kept, names that are
+    // not ours (a leading zero, letters) untouched.
+    let case = |kwargs| Case {
+        file: "app.log",
+        setup: &[
+            ("app.log.1", "old1\n"),
+            ("app.log.3", "old3\n"),
+            ("app.log.03", "zero\n"),
+            ("app.log.x", "x\n"),
+            ("app.log.1x", "1x\n"),
+        ],
+        kwargs,
+        fmt: "%(message)s",
+        records: msgs(14),
+    };
+    if !require("python3", "rfh_huge_backup_count") {
+        return;
+    }
+    let theirs = cpython(&case("'maxBytes': 20, 'backupCount': 50"));
+    // On a thread, so that a rollover that never ends fails the test instead of hanging it.
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(ours(&case(""), |b| {
+            b.with_max_bytes(20)
+                .with_backup_count(1_000_000_000_000_000_000)
+        }));
+    });
+    let mine = result
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("three rollovers with backupCount=10**18 finish");
+    assert_eq!(mine, theirs, "ours (left) vs CPython (right)");
+}

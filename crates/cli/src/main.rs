@@ -68,14 +68,12 @@ impl Pacer {
     }
 
     /// Sleeps until event `i` is due. A time too far ahead to represent (a rate of 1e-300
-    /// per second) is waited for as long as the system allows, never a panic.
+    /// per second) is waited for as long as an `Instant` allows, never a panic.
     fn wait_for(&self, i: u64) {
         let Some(rate) = self.rate else { return };
         let offset = Duration::try_from_secs_f64(i as f64 / rate).unwrap_or(Duration::MAX);
-        let wait = match self.start.checked_add(offset) {
-            Some(due) => due.saturating_duration_since(Instant::now()),
-            None => offset,
-        };
+        let due = tracing_handlers::core::shutdown::instant_after(self.start, offset);
+        let wait = due.saturating_duration_since(Instant::now());
         if !wait.is_zero() {
             std::thread::sleep(wait);
         }

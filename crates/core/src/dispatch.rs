@@ -652,77 +652,58 @@ impl Dispatch {
         {
             return;
         }
-        let created = SystemTime::now();
+        let facts = EventFacts {
+            route: &route,
+            meta,
+            level,
+            created: SystemTime::now(),
+            is_log,
+            event,
+        };
         let mut span_text = Some(span_text);
         let _ = SCRATCH.try_with(|cell| {
             let Ok(mut scratch) = cell.try_borrow_mut() else {
                 return;
             };
             if let Some(span_text) = span_text.take() {
-                self.build_and_deliver(
-                    &state,
-                    &route,
-                    meta,
-                    level,
-                    created,
-                    is_log,
-                    event,
-                    &mut scratch,
-                    span_text,
-                );
+                self.build_and_deliver(&state, facts, &mut scratch, span_text);
             }
         });
         if let Some(span_text) = span_text {
             // Re-entered while this thread's scratch is in use (a Display impl that logs), or
             // logged by a thread-local destructor after the scratch's own: private buffers.
-            self.build_and_deliver_privately(
-                &state, &route, meta, level, created, is_log, event, span_text,
-            );
+            self.build_and_deliver_privately(&state, facts, span_text);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     #[cold]
     #[inline(never)]
     fn build_and_deliver_privately(
         &self,
         state: &State,
-        route: &CachedRoute,
-        meta: &Metadata<'_>,
-        level: Level,
-        created: SystemTime,
-        is_log: bool,
-        event: &Event<'_>,
+        facts: EventFacts<'_, '_>,
         span_text: impl FnOnce(&mut String),
     ) {
         let mut scratch = Scratch::default();
-        self.build_and_deliver(
-            state,
+        self.build_and_deliver(state, facts, &mut scratch, span_text);
+    }
+
+    #[inline(always)]
+    fn build_and_deliver(
+        &self,
+        state: &State,
+        facts: EventFacts<'_, '_>,
+        scratch: &mut Scratch,
+        span_text: impl FnOnce(&mut String),
+    ) {
+        let EventFacts {
             route,
             meta,
             level,
             created,
             is_log,
             event,
-            &mut scratch,
-            span_text,
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn build_and_deliver(
-        &self,
-        state: &State,
-        route: &CachedRoute,
-        meta: &Metadata<'_>,
-        level: Level,
-        created: SystemTime,
-        is_log: bool,
-        event: &Event<'_>,
-        scratch: &mut Scratch,
-        span_text: impl FnOnce(&mut String),
-    ) {
+        } = facts;
         scratch.clear();
         let mut visitor = FieldVisitor {
             scratch,
@@ -765,6 +746,18 @@ impl Dispatch {
         };
         self.deliver(state, &route.route, &record);
     }
+}
+
+/// What [`Dispatch::on_event`] decided about an event before building its record.
+#[derive(Clone, Copy)]
+struct EventFacts<'a, 'e> {
+    route: &'a CachedRoute,
+    meta: &'a Metadata<'a>,
+    level: Level,
+    created: SystemTime,
+    /// A `log` record through the bridge, whose `log.*` fields are not the user's.
+    is_log: bool,
+    event: &'a Event<'e>,
 }
 
 /// A weak reference to a [`Dispatch`].

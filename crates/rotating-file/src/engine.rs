@@ -826,10 +826,11 @@ impl<P: Policy> Core<P> {
             return Ok(());
         };
         let mut input = File::open(&source)?;
-        if identity(&input.metadata()?) != (r.dev, r.ino) {
+        let meta = input.metadata()?;
+        if identity(&meta) != (r.dev, r.ino) {
             return Ok(());
         }
-        let modified = input.metadata()?.modified().ok();
+        let modified = meta.modified().ok();
         let mut tmp_name = OsString::from(".");
         tmp_name.push(source.file_name().unwrap_or_default());
         tmp_name.push(format!(".gz.tmp-{}", std::process::id()));

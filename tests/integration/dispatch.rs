@@ -327,3 +327,32 @@ fn the_panic_hook_logs_the_panic_at_critical() {
         "panic-hook",
     );
 }
+
+#[test]
+fn records_at_level_zero_or_below_are_not_emitted_as_in_python() {
+    // CPython: `logger.log(0, ...)` writes nothing, because `manager.disable` starts at 0
+    // and `isEnabledFor` refuses levels at or below it; `disable(NOTSET)` puts it back to 0.
+    let seen = seen();
+    let (dispatch, _layer) = Builder::new()
+        .handler("all", Level::NOTSET, Recorder::new("all", &seen))
+        .root(Logger::new().level(Level::NOTSET).handler("all"))
+        .build()
+        .unwrap();
+    let fields = tracing_handlers::FieldSet::new();
+    let emit = |n: i32| {
+        let level = Level::from_number(n);
+        let message = n.to_string();
+        dispatch.dispatch(&tracing_handlers::Record::new(level, "", &message, &fields));
+        dispatch.is_enabled("", level)
+    };
+    assert_eq!([emit(-3), emit(0), emit(1)], [false, false, true]);
+    dispatch.disable(Level::ERROR);
+    assert_eq!([emit(40), emit(41)], [false, true]);
+    dispatch.disable(Level::NOTSET);
+    assert_eq!([emit(0), emit(5)], [false, true]);
+    // Python's `disable(-5)` stores -5, and level 0 then passes.
+    dispatch.disable(Level::from_number(-5));
+    assert_eq!([emit(-5), emit(0)], [false, true]);
+    let messages: Vec<String> = seen.lock().iter().map(|r| r.3.clone()).collect();
+    assert_eq!(messages, ["1", "41", "5", "0"]);
+}

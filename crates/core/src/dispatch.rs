@@ -433,7 +433,7 @@ impl Dispatch {
             shared: Arc::new(Shared {
                 state: ArcSwap::from_pointee(State::new(set)),
                 last_resort,
-                disabled_up_to: AtomicI32::new(i32::MIN),
+                disabled_up_to: AtomicI32::new(0),
                 shut_down: AtomicBool::new(false),
                 writer: Mutex::new(()),
             }),
@@ -518,15 +518,14 @@ impl Dispatch {
         }
     }
 
-    /// Python's `logging.disable(level)`: drops every record at or below `level` (use
-    /// `Level::NOTSET` to re-enable everything... as Python, `disable(NOTSET)` re-enables).
+    /// Python's `logging.disable(level)`: drops every record at or below `level`;
+    /// `disable(Level::NOTSET)` re-enables everything. As in Python (whose `disable` starts
+    /// at 0), a record at level 0 or below is not emitted: `logger.log(0, ...)` writes
+    /// nothing there either.
     pub fn disable(&self, level: Level) {
-        let v = if level == Level::NOTSET {
-            i32::MIN
-        } else {
-            level.number()
-        };
-        self.shared.disabled_up_to.store(v, Ordering::Relaxed);
+        self.shared
+            .disabled_up_to
+            .store(level.number(), Ordering::Relaxed);
     }
 
     /// Sets the level of logger `name` (dotted or `::`; `root` for the root logger) at run

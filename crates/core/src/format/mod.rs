@@ -363,7 +363,9 @@ impl Formatter {
     }
 
     /// Python's `datefmt`: `asctime` becomes C `strftime(datefmt)` of the time, without
-    /// milliseconds (`%f` is not a directive and stays `%f`, as on glibc).
+    /// milliseconds (`%f` is not a directive and stays `%f`, as on glibc). An empty `datefmt`
+    /// is no `datefmt` (Python tests `if datefmt:`), so the default `asctime` stays: a
+    /// `logging.conf` line `datefmt=` means the default.
     ///
     /// ```
     /// # use tracing_handlers_core::{FieldSet, Format, Formatter, Level, Record, system_time_from_secs_f64};
@@ -378,7 +380,7 @@ impl Formatter {
     /// ```
     #[must_use]
     pub fn with_datefmt(mut self, datefmt: &str) -> Self {
-        self.datefmt = Some(datefmt.into());
+        self.datefmt = (!datefmt.is_empty()).then(|| datefmt.into());
         self.id = time::next_id();
         self
     }
@@ -570,5 +572,22 @@ mod tests {
             .unwrap()
             .format(&record, &mut out);
         assert_eq!(out, b"[] Level 25 |");
+    }
+
+    #[test]
+    fn an_empty_datefmt_is_the_default_asctime_as_in_python() {
+        // `datefmt=` in a logging.conf (the Python docs' own example has it): Python's
+        // `formatTime` tests `if datefmt:`, so the default `YYYY-MM-DD HH:MM:SS,mmm` is used.
+        let fields = FieldSet::new();
+        let mut record = Record::new(Level::INFO, "a", "m", &fields);
+        record.created = crate::system_time_from_secs_f64(1700000000.007891);
+        let f = Formatter::percent("%(asctime)s|%(message)s")
+            .unwrap()
+            .with_datefmt("")
+            .with_utc(true);
+        assert_eq!(f.datefmt(), None);
+        let mut out = Vec::new();
+        f.format(&record, &mut out);
+        assert_eq!(out, b"2023-11-14 22:13:20,007|m");
     }
 }

@@ -6,6 +6,19 @@ use std::path::Path;
 use crate::model::{HandlerDef, Located, PyValue};
 use crate::{ConfigError, ConfigErrors, Location};
 
+/// The source text of a value as an error's token: a plain string literal loses its quotes,
+/// since the message quotes the token itself (`'latin-1'`, not `''latin-1''`).
+fn token_text(text: &str) -> String {
+    for q in ['\'', '"'] {
+        if let Some(inner) = text.strip_prefix(q).and_then(|t| t.strip_suffix(q)) {
+            if !inner.contains(q) {
+                return inner.to_owned();
+            }
+        }
+    }
+    text.to_owned()
+}
+
 /// A handler's arguments bound to parameter names.
 #[derive(Debug)]
 pub(crate) struct BoundArgs<'a> {
@@ -46,7 +59,7 @@ impl<'a> BoundArgs<'a> {
                             if positional.len() == 1 { "" } else { "s" }
                         ),
                     );
-                    bound.errors.push(e.with_token(arg.text.clone()));
+                    bound.errors.push(e.with_token(token_text(&arg.text)));
                 }
             }
         }
@@ -79,7 +92,7 @@ impl<'a> BoundArgs<'a> {
 
     fn invalid(&mut self, value: &Located<PyValue>, what: &str) {
         let e = self.error(&value.location, format!("expected {what}"));
-        self.errors.push(e.with_token(value.text.clone()));
+        self.errors.push(e.with_token(token_text(&value.text)));
     }
 
     /// Records a problem with parameter `name`'s value. The value is quoted after the message
@@ -94,7 +107,7 @@ impl<'a> BoundArgs<'a> {
         if let Some(t) = token {
             let bare = t.trim_matches(|c| c == '\'' || c == '"');
             if !message.contains(bare) {
-                e = e.with_token(t);
+                e = e.with_token(token_text(&t));
             }
         }
         self.errors.push(e);

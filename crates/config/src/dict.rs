@@ -290,6 +290,8 @@ impl Reader<'_> {
         for (key, value) in m {
             let key_at = format!("{at}.{key}");
             match key.as_str() {
+                // Python reads these with `config.get(key, None)`: null is absent.
+                "format" | "datefmt" | "class" if value.is_null() => {}
                 "format" => def.format = self.string(&key_at, value),
                 "datefmt" => def.datefmt = self.string(&key_at, value),
                 "style" => match self.string(&key_at, value).as_deref() {
@@ -352,6 +354,8 @@ impl Reader<'_> {
             let key_at = format!("{at}.{key}");
             match key.as_str() {
                 "class" | "filters" | "()" => {}
+                // Python: `if level is not None`, `if formatter:`.
+                "level" | "formatter" if value.is_null() => {}
                 "level" => def.level = self.level(&key_at, value),
                 "formatter" => {
                     def.formatter = self.string(&key_at, value).map(|s| Located {
@@ -407,9 +411,15 @@ impl Reader<'_> {
         for (key, value) in m {
             let key_at = format!("{at}.{key}");
             match key.as_str() {
+                // Python: `if level is not None`, `if handlers:`, `if propagate is not None`.
+                "level" | "handlers" | "propagate" if value.is_null() => {}
                 "level" => def.level = self.level(&key_at, value),
-                "propagate" if name != "root" => {
-                    def.propagate = self.boolean(&key_at, value).unwrap_or(true)
+                // Python never reads `propagate` for the root logger.
+                "propagate" => {
+                    let propagate = self.boolean(&key_at, value).unwrap_or(true);
+                    if name != "root" {
+                        def.propagate = propagate;
+                    }
                 }
                 "handlers" => def.handlers = self.handler_names(&key_at, value),
                 "filters" => {}
@@ -498,32 +508,46 @@ fn from_tree(path: &Path, tree: &Value, errors: &mut ConfigErrors) -> Option<Con
             }
         }
     }
+    let mut root = LoggerDef {
+        name: "root".into(),
+        level: None,
+        propagate: true,
+        handlers: Vec::new(),
+        location: Location::Section("root".into()),
+    };
+    // Python configures a logger's level only when given, and replaces its handlers (none
+    // when not given).
+    let configure_root = |root: &mut LoggerDef, def: LoggerDef| {
+        root.level = def.level.or(root.level);
+        root.handlers = def.handlers;
+        root.location = def.location;
+    };
     let mut loggers = Vec::new();
     if let Some(v) = top.get("loggers") {
         if let Some(m) = r.table("loggers", v) {
             for (name, def) in m {
                 if name == "root" || name.is_empty() {
-                    r.err(
-                        &format!("loggers.{name}"),
-                        "configure the root logger under 'root'",
-                        Some(name.clone()),
-                    );
+                    // `getLogger('')` and `getLogger('root')` are the root logger: Python
+                    // configures it there like any logger (its `propagate` has no effect),
+                    // then a non-empty `root` section below applies over it.
+                    if let Some(def) = r.logger(&format!("loggers.{name}"), "", def) {
+                        configure_root(&mut root, def);
+                    }
                     continue;
                 }
                 loggers.extend(r.logger(&format!("loggers.{name}"), name, def));
             }
         }
     }
-    let root = match top.get("root") {
-        Some(v) => r.logger("root", "root", v)?,
-        None => LoggerDef {
-            name: "root".into(),
-            level: None,
-            propagate: true,
-            handlers: Vec::new(),
-            location: Location::Section("root".into()),
-        },
-    };
+    match top.get("root") {
+        // Python: `if root: configure_root(root)`, so an empty table changes nothing.
+        Some(Value::Object(m)) if m.is_empty() => {}
+        Some(v) => {
+            let def = r.logger("root", "root", v)?;
+            configure_root(&mut root, def);
+        }
+        None => {}
+    }
 
     // References.
     for h in &handlers {
@@ -629,6 +653,88 @@ handlers = ["console"]
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
+    }
+
+    #[test]
+    fn loggers_empty_name_and_root_configure_the_root_logger_as_python_does() {
+        let parse = |loggers: &str, root: &str| {
+            let text = format!(
+                r#"{{"version": 1, "handlers": {{"h": {{"class": "logging.StreamHandler"}}}},
+                    "loggers": {{{loggers}}}{root}}}"#
+            );
+            parse_json(Path::new("r.json"), &text).unwrap()
+        };
+        let names = |c: &Config| {
+            c.root
+                .handlers
+                .iter()
+                .map(|h| h.value.clone())
+                .collect::<Vec<_>>()
+        };
+        // `loggers[""]` (common in dictConfigs) is the root logger; its propagate is ignored.
+        let c = parse(
+            r#""": {"level": "DEBUG", "handlers": ["h"], "propagate": false}, "a": {}"#,
+            "",
+        );
+        assert_eq!(c.root.level, Some(Level::DEBUG));
+        assert_eq!(names(&c), ["h"]);
+        assert_eq!(c.loggers.len(), 1);
+        // So is `loggers["root"]`.
+        let c = parse(r#""root": {"level": "ERROR", "handlers": ["h"]}"#, "");
+        assert_eq!(c.root.level, Some(Level::ERROR));
+        assert_eq!(names(&c), ["h"]);
+        // An empty `root` changes nothing (`if root:`)...
+        let c = parse(
+            r#""": {"level": "DEBUG", "handlers": ["h"]}"#,
+            r#", "root": {}"#,
+        );
+        assert_eq!(c.root.level, Some(Level::DEBUG));
+        assert_eq!(names(&c), ["h"]);
+        // ...a non-empty one applies over it: its level, and its handlers replace (none).
+        let c = parse(
+            r#""": {"level": "DEBUG", "handlers": ["h"]}"#,
+            r#", "root": {"level": "INFO"}"#,
+        );
+        assert_eq!(c.root.level, Some(Level::INFO));
+        assert!(names(&c).is_empty());
+        let c = parse(
+            r#""": {"level": "DEBUG"}"#,
+            r#", "root": {"handlers": ["h"]}"#,
+        );
+        assert_eq!(c.root.level, Some(Level::DEBUG));
+        assert_eq!(names(&c), ["h"]);
+        // References are still checked.
+        let errs = errors(
+            r#"{"version": 1, "loggers": {"": {"handlers": ["nope"]}}}"#,
+            "r.json",
+        )
+        .join("\n");
+        assert!(
+            errs.contains("loggers..handlers: unknown handler: 'nope'"),
+            "{errs}"
+        );
+    }
+
+    #[test]
+    fn null_is_an_absent_key_where_python_reads_it_with_get() {
+        let c = parse_json(
+            Path::new("n.json"),
+            r#"{"version": 1,
+                "formatters": {"f": {"format": null, "datefmt": null, "class": null}},
+                "handlers": {"h": {"class": "logging.StreamHandler", "level": null,
+                                   "formatter": null, "stream": "ext://sys.stdout"}},
+                "loggers": {"a": {"level": null, "handlers": null, "propagate": null}},
+                "root": {"level": "INFO", "handlers": ["h"], "propagate": false}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.formatters[0].format, None);
+        assert_eq!(c.formatters[0].datefmt, None);
+        assert_eq!(c.handlers[0].level, None);
+        assert!(c.handlers[0].formatter.is_none());
+        assert_eq!(c.loggers[0].level, None);
+        assert!(c.loggers[0].handlers.is_empty());
+        assert!(c.loggers[0].propagate);
+        assert_eq!(c.root.level, Some(Level::INFO));
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   backslash), adjacent literals concatenated;
 //! * ints (decimal, `0x`, `0o`, `0b`, underscores; 64-bit) and floats (`1.5`, `.5`, `1e3`),
 //!   with unary `-`/`+`;
+//! * arithmetic on numbers (`+ - * / // % **`, with Python's precedence and results), as in
+//!   a RotatingFileHandler's `10*1024*1024`: constants folded here, never code run. A result
+//!   beyond 64 bits, a division by zero or a float overflow is refused;
 //! * `True`, `False`, `None`;
 //! * `sys.stdout`, `sys.stderr`, the level constants (`DEBUG` … `NOTSET`, `WARN`, `FATAL`),
 //!   `handlers.SysLogHandler.LOG_*` (every priority and facility constant, with Python's
@@ -24,7 +27,7 @@
 //! * `#` comments, line breaks inside brackets, backslash line continuations.
 //!
 //! Refused: every other name, calls, attribute access and subscripts on anything else,
-//! operators, keywords (`lambda`, `for`, `if`, `not` …), sets, starred items, bytes, f-strings,
+//! other operators and operators on anything but numbers, keywords (`lambda`, `for`, `if`, `not` …), sets, starred items, bytes, f-strings,
 //! complex numbers, `\N{…}` escapes and lone surrogates (which a Rust string cannot hold).
 //! Nesting deeper than [`MAX_DEPTH`] is refused, so hostile input cannot exhaust the stack.
 
@@ -778,7 +781,7 @@ impl Parser<'_> {
             let t = self.peek().clone();
             return Err(self.error(&t, format!("nested more than {MAX_DEPTH} levels deep")));
         }
-        let node = self.atom(depth)?;
+        let node = self.arith(depth)?;
         // Whatever follows a value must end it: a comma, a closing bracket, a colon, the end.
         let t = self.peek().clone();
         match &t.tok {
@@ -791,6 +794,187 @@ impl Parser<'_> {
             }),
             _ => Err(self.unexpected(t)),
         }
+    }
+
+    /// `term (('+' | '-') term)*`: arithmetic on numbers, folded as it is read.
+    fn arith(&mut self, depth: usize) -> Result<Node, PyError> {
+        let mut left = self.term(depth)?;
+        while self.is_op("+") || self.is_op("-") {
+            let op = self.bump();
+            let right = self.term(depth)?;
+            left = self.fold(left, &op, right)?;
+        }
+        Ok(left)
+    }
+
+    /// `factor (('*' | '/' | '//' | '%') factor)*`.
+    fn term(&mut self, depth: usize) -> Result<Node, PyError> {
+        let mut left = self.factor(depth)?;
+        while ["*", "/", "//", "%"].iter().any(|o| self.is_op(o)) {
+            let op = self.bump();
+            let right = self.factor(depth)?;
+            left = self.fold(left, &op, right)?;
+        }
+        Ok(left)
+    }
+
+    /// `('+' | '-')* power`: unary signs bind looser than `**` (`-2**2` is -4).
+    fn factor(&mut self, depth: usize) -> Result<Node, PyError> {
+        if !(self.is_op("-") || self.is_op("+")) {
+            return self.power(depth);
+        }
+        let sign = self.peek().clone();
+        // A sign directly before a number that is not a base of `**`: the literal path, so
+        // that `-9223372036854775808` fits.
+        let mut ahead = self.pos;
+        while matches!(&self.tokens[ahead.min(self.tokens.len() - 1)].tok, Tok::Op(o) if o == "-" || o == "+")
+        {
+            ahead += 1;
+        }
+        let number = matches!(
+            self.tokens.get(ahead).map(|t| &t.tok),
+            Some(Tok::Int(_) | Tok::Float(_))
+        );
+        let power_follows =
+            matches!(self.tokens.get(ahead + 1).map(|t| &t.tok), Some(Tok::Op(o)) if o == "**");
+        if number && !power_follows {
+            return self.atom(depth);
+        }
+        // Signs, iteratively (a long run cannot exhaust the stack).
+        let mut negative = false;
+        while self.is_op("-") || self.is_op("+") {
+            if self.is_op("-") {
+                negative = !negative;
+            }
+            self.bump();
+        }
+        let operand = self.power(depth)?;
+        let value = match (operand.value, negative) {
+            (v @ (PyValue::Int(_) | PyValue::Float(_)), false) => v,
+            (PyValue::Int(i), true) => match i.checked_neg() {
+                Some(i) => PyValue::Int(i),
+                None => return Err(self.error(&sign, "integer does not fit in 64 bits")),
+            },
+            (PyValue::Float(f), true) => PyValue::Float(-f),
+            _ => {
+                let o = self.text(sign.start, sign.end);
+                return Err(self.error(&sign, format!("unary '{o}' applies only to a number")));
+            }
+        };
+        Ok(Node {
+            value,
+            start: sign.start,
+            end: operand.end,
+            items: Vec::new(),
+        })
+    }
+
+    /// `atom ['**' factor]` (right-associative).
+    fn power(&mut self, depth: usize) -> Result<Node, PyError> {
+        let base = self.atom(depth)?;
+        if !self.is_op("**") {
+            return Ok(base);
+        }
+        if depth >= MAX_DEPTH {
+            let t = self.peek().clone();
+            return Err(self.error(&t, format!("nested more than {MAX_DEPTH} levels deep")));
+        }
+        let op = self.bump();
+        let exponent = self.factor(depth + 1)?;
+        self.fold(base, &op, exponent)
+    }
+
+    /// Python's result of `left op right` for numbers; anything else is refused.
+    fn fold(&self, left: Node, op: &Token, right: Node) -> Result<Node, PyError> {
+        let Tok::Op(o) = &op.tok else {
+            return Err(self.unexpected(op.clone()));
+        };
+        let fail = |message: &str| self.error(op, message);
+        let overflow = || fail("integer does not fit in 64 bits");
+        let value = match (&left.value, &right.value) {
+            (PyValue::Int(a), PyValue::Int(b)) => {
+                let (a, b) = (*a, *b);
+                match o.as_str() {
+                    "+" => PyValue::Int(a.checked_add(b).ok_or_else(overflow)?),
+                    "-" => PyValue::Int(a.checked_sub(b).ok_or_else(overflow)?),
+                    "*" => PyValue::Int(a.checked_mul(b).ok_or_else(overflow)?),
+                    "/" if b == 0 => return Err(fail("division by zero")),
+                    "/" => PyValue::Float(a as f64 / b as f64),
+                    "//" | "%" if b == 0 => return Err(fail("division by zero")),
+                    "//" => {
+                        let q = a.checked_div(b).ok_or_else(overflow)?;
+                        let inexact = a.checked_rem(b).is_some_and(|r| r != 0);
+                        PyValue::Int(if inexact && ((a < 0) != (b < 0)) { q - 1 } else { q })
+                    }
+                    "%" => {
+                        let r = a.checked_rem(b).unwrap_or(0);
+                        PyValue::Int(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
+                    }
+                    "**" if b < 0 && a == 0 => return Err(fail("division by zero")),
+                    "**" if b < 0 => PyValue::Float((a as f64).powf(b as f64)),
+                    "**" => match (a, u32::try_from(b)) {
+                        (0 | 1, _) => PyValue::Int(if b == 0 { 1 } else { a }),
+                        (-1, _) => PyValue::Int(if b % 2 == 0 { 1 } else { -1 }),
+                        (_, Ok(e)) => PyValue::Int(a.checked_pow(e).ok_or_else(overflow)?),
+                        (_, Err(_)) => return Err(overflow()),
+                    },
+                    _ => return Err(self.unexpected(op.clone())),
+                }
+            }
+            (PyValue::Int(_) | PyValue::Float(_), PyValue::Int(_) | PyValue::Float(_)) => {
+                let as_f64 = |v: &PyValue| match v {
+                    PyValue::Int(i) => *i as f64,
+                    PyValue::Float(f) => *f,
+                    _ => f64::NAN,
+                };
+                let (a, b) = (as_f64(&left.value), as_f64(&right.value));
+                let r = match o.as_str() {
+                    "+" => a + b,
+                    "-" => a - b,
+                    "*" => a * b,
+                    "/" | "//" | "%" if b == 0.0 => return Err(fail("float division by zero")),
+                    "/" => a / b,
+                    "//" => (a / b).floor(),
+                    "%" => {
+                        let r = a % b;
+                        if r != 0.0 && ((r < 0.0) != (b < 0.0)) {
+                            r + b
+                        } else {
+                            r
+                        }
+                    }
+                    "**" if a == 0.0 && b < 0.0 => {
+                        return Err(fail("0.0 cannot be raised to a negative power"))
+                    }
+                    "**" if a < 0.0 && b.fract() != 0.0 => {
+                        return Err(fail("complex numbers are not supported"))
+                    }
+                    "**" => match a.powf(b) {
+                        // Python's OverflowError; `+ - * /` give inf as Python does.
+                        r if !r.is_finite() && a.is_finite() && b.is_finite() => {
+                            return Err(fail("number out of range"))
+                        }
+                        r => r,
+                    },
+                    _ => return Err(self.unexpected(op.clone())),
+                };
+                PyValue::Float(r)
+            }
+            _ => {
+                return Err(self.error(
+                    op,
+                    format!(
+                        "operator '{o}' applies only to numbers here (a config value is a literal, not code)"
+                    ),
+                ))
+            }
+        };
+        Ok(Node {
+            value,
+            start: left.start,
+            end: right.end,
+            items: Vec::new(),
+        })
     }
 
     fn atom(&mut self, depth: usize) -> Result<Node, PyError> {
@@ -1112,7 +1296,12 @@ mod tests {
             ("eval('1')", "eval", "calls"),
             ("sys.modules", "sys.modules", "name not allowed"),
             ("os.environ", "os.environ", "name not allowed"),
-            ("1+1", "+", "operator"),
+            ("'a' + 'b'", "+", "only to numbers"),
+            ("1 << 2", "<<", "operator"),
+            ("2 ** 64", "**", "64 bits"),
+            ("1 // 0", "//", "division by zero"),
+            ("1e308 ** 2", "**", "out of range"),
+            ("-'a'", "-", "applies only to a number"),
             ("lambda: 0", "lambda", "lambda"),
             ("[x for x in ()]", "for", "comprehension"),
             ("f'{x}'", "f'{x}'", "f-string"),
@@ -1139,6 +1328,50 @@ mod tests {
             assert_eq!(err.token, token, "{src}: {err:?}");
             assert!(err.message.contains(what), "{src}: {err:?}");
         }
+    }
+
+    #[test]
+    fn arithmetic_on_numbers_is_folded_as_python_computes_it() {
+        use PyValue::*;
+        // What real configurations write for maxBytes.
+        assert_eq!(v("10*1024*1024"), Int(10_485_760));
+        assert_eq!(
+            v("('app.log', 'a', 5 * 1024 * 1024, 5)"),
+            Tuple(vec![
+                Str("app.log".into()),
+                Str("a".into()),
+                Int(5_242_880),
+                Int(5)
+            ])
+        );
+        assert_eq!(
+            v("{'maxBytes': 1024**2}"),
+            Dict(vec![(Str("maxBytes".into()), Int(1_048_576))])
+        );
+        // Precedence and associativity.
+        assert_eq!(v("1 + 2 * 3 - 4"), Int(3));
+        assert_eq!(v("(1 + 2) * 3"), Int(9));
+        assert_eq!(v("-2 ** 2"), Int(-4));
+        assert_eq!(v("2 ** 3 ** 2"), Int(512));
+        assert_eq!(v("2 ** -1"), Float(0.5));
+        assert_eq!(v("-(1)"), Int(-1));
+        assert_eq!(v("- -(2)"), Int(2));
+        // Python's floor division and modulo signs; true division gives a float.
+        assert_eq!(v("7 // -2"), Int(-4));
+        assert_eq!(v("-7 % 3"), Int(2));
+        assert_eq!(v("7 % -3"), Int(-2));
+        assert_eq!(v("7 / 2"), Float(3.5));
+        assert_eq!(v("-7.0 // 2"), Float(-4.0));
+        assert_eq!(v("-7.5 % 2"), Float(0.5));
+        assert_eq!(v("1.5 * 2"), Float(3.0));
+        assert_eq!(v("(-1) ** 9223372036854775807"), Int(-1));
+        assert_eq!(v("-9223372036854775808"), Int(i64::MIN));
+        assert_eq!(v("-9223372036854775807 - 1"), Int(i64::MIN));
+        // The spans of items still cover the whole item.
+        assert_eq!(parse("(1*2, 'x')").unwrap().items, vec![(1, 4), (6, 9)]);
+        // Long chains cannot exhaust the stack.
+        assert!(parse(&"2**".repeat(100_000)).is_err());
+        assert_eq!(v(&format!("1{}", "+1".repeat(100_000))), Int(100_001));
     }
 
     #[test]

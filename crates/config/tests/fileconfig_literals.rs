@@ -123,6 +123,23 @@ const ACCEPTED: &[&str] = &[
     "[[[1]]]",
     "{'k': (1, [2, {'z': None}])}",
     "((1, 2), 3)",
+    // Constant arithmetic, as in `maxBytes=10*1024*1024`.
+    "10*1024*1024",
+    "1024 ** 2 * 5",
+    "(1 + 2) * 3 - 4",
+    "-2 ** 2",
+    "2 ** 3 ** 2",
+    "2 ** -1",
+    "-(1)",
+    "7 // -2",
+    "-7 %% 3", // %% is configparser's escape for %
+    "7 %% -3",
+    "7 / 2",
+    "-7.5 %% 2",
+    "-7.0 // 2",
+    "1.5e3 * 2 + 1",
+    "1e308 * 10",
+    "9223372036854775807 - 1 + 1",
 ];
 
 const NAMES: &[&str] = &[
@@ -247,7 +264,13 @@ fn refused_forms_name_token_and_column_and_run_nothing() {
         ),
         ("sys.modules".into(), "sys.modules", "name not allowed", 7),
         ("os.environ".into(), "os.environ", "name not allowed", 7),
-        ("1+1".into(), "+", "operator '+' is not allowed", 8),
+        ("1<<1".into(), "<<", "operator '<<' is not allowed", 8),
+        (
+            "'a'+'b'".into(),
+            "+",
+            "operator '+' applies only to numbers",
+            10,
+        ),
         ("lambda: 0".into(), "lambda", "lambdas are not allowed", 7),
         (
             "[x for x in ()]".into(),

@@ -1,0 +1,56 @@
+//! Values of `args`/`kwargs` as real `logging.conf` files write them, checked without opening
+//! anything: constant arithmetic (`10*1024*1024`), and how refused values are quoted.
+
+use std::path::Path;
+
+use tracing_handlers_config::build::plan;
+use tracing_handlers_config::parse;
+
+fn check(handler: &str) -> Result<String, String> {
+    let text = format!(
+        "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n\
+         [handler_h]\n{handler}\n[logger_root]\nlevel=INFO\nhandlers=h\n"
+    );
+    let path = Path::new("logging.conf");
+    let config = parse(path, text.as_bytes()).map_err(|e| e.to_string())?;
+    plan(&config, path)
+        .map(|p| p.describe())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn max_bytes_written_as_arithmetic_is_accepted_as_python_evaluates_it() {
+    // CPython evals args; the idiom of countless configs is `10*1024*1024`.
+    let text = check("class=handlers.RotatingFileHandler\nargs=('app.log', 'a', 10*1024*1024, 5)")
+        .unwrap();
+    assert!(text.contains("maxBytes 10485760, backupCount 5"), "{text}");
+    let text = check(
+        "class=handlers.RotatingFileHandler\nargs=('app.log',)\n\
+         kwargs={'maxBytes': 1024 ** 2 * 5, 'backupCount': 2 + 1}",
+    )
+    .unwrap();
+    assert!(text.contains("maxBytes 5242880, backupCount 3"), "{text}");
+    // Arithmetic is on numbers only, and never runs code.
+    let err = check("class=FileHandler\nargs=('app' + '.log',)").unwrap_err();
+    assert!(
+        err.contains("operator '+' applies only to numbers"),
+        "{err}"
+    );
+    let err = check("class=handlers.RotatingFileHandler\nargs=('a.log', 'a', 2**64)").unwrap_err();
+    assert!(
+        err.contains("integer does not fit in 64 bits (column 22): '**'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_string_value_is_quoted_once() {
+    let err = check("class=FileHandler\nargs=('app.log', 'a', 'latin-1')").unwrap_err();
+    assert!(err.contains("only utf-8 is supported: 'latin-1'"), "{err}");
+    assert!(!err.contains("''"), "{err}");
+    let err = check("class=StreamHandler\nargs=(sys.stdout, 'extra')").unwrap_err();
+    assert!(
+        err.contains("StreamHandler takes at most 1 positional argument: 'extra'"),
+        "{err}"
+    );
+}

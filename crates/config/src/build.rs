@@ -318,11 +318,16 @@ fn file_mode(args: &mut BoundArgs<'_>) -> Option<u32> {
     })
 }
 
-/// Reads Python's `encoding`: only UTF-8 is written.
+/// Reads Python's `encoding`: only UTF-8 is written, under any of Python's names for it.
 fn check_encoding(args: &mut BoundArgs<'_>) {
     if let Some(enc) = args.str("encoding") {
-        let norm = enc.to_ascii_lowercase().replace(['-', '_'], "");
-        if norm != "utf8" && norm != "locale" {
+        // Python's codec lookup ignores case, `-`, `_` and spaces; these are the names
+        // `encodings.aliases` gives UTF-8, and `locale` (UTF-8 wherever we run).
+        let norm = enc.to_ascii_lowercase().replace(['-', '_', ' '], "");
+        let utf8 = [
+            "utf8", "u8", "utf", "cp65001", "utf8ucs2", "utf8ucs4", "locale",
+        ];
+        if !utf8.contains(&norm.as_str()) {
             args.fail("encoding", "only utf-8 is supported");
         }
     }

@@ -54,3 +54,19 @@ fn a_refused_string_value_is_quoted_once() {
         "{err}"
     );
 }
+
+#[test]
+fn every_python_name_of_utf8_is_accepted_and_other_encodings_are_refused() {
+    // The names CPython's `codecs.lookup` resolves to `utf-8`, spelled as configs do.
+    for name in [
+        "utf-8", "UTF8", "utf_8", "U8", "utf", "cp65001", "UTF-8", "locale",
+    ] {
+        let handler = format!("class=FileHandler\nargs=('app.log', 'a', '{name}')");
+        assert!(check(&handler).is_ok(), "{name}: {:?}", check(&handler));
+    }
+    for name in ["latin-1", "ascii", "utf-16", "utf-8-sig", "utf8x"] {
+        let handler = format!("class=FileHandler\nargs=('app.log', 'a', '{name}')");
+        let err = check(&handler).unwrap_err();
+        assert!(err.contains("only utf-8 is supported"), "{name}: {err}");
+    }
+}

@@ -322,7 +322,7 @@ fn file_mode(args: &mut BoundArgs<'_>) -> Option<u32> {
 fn check_encoding(args: &mut BoundArgs<'_>) {
     if let Some(enc) = args.str("encoding") {
         // Python's codec lookup ignores case, `-`, `_` and spaces; these are the names
-        // `encodings.aliases` gives UTF-8, and `locale` (UTF-8 wherever we run).
+        // `encodings.aliases` gives UTF-8, and `locale`, which we write as UTF-8 too.
         let norm = enc.to_ascii_lowercase().replace(['-', '_', ' '], "");
         let utf8 = [
             "utf8", "u8", "utf", "cp65001", "utf8ucs2", "utf8ucs4", "locale",

@@ -95,10 +95,16 @@ impl<'a> BoundArgs<'a> {
         self.errors.push(e.with_token(token_text(&value.text)));
     }
 
-    /// Records a problem with parameter `name`'s value. The value is quoted after the message
-    /// unless the message shows it already.
+    /// Records a problem with parameter `name`'s value, named first (a positional value or a
+    /// key of `kwargs` alike) unless the message names it. The value is quoted after the
+    /// message unless the message shows it already.
     pub(crate) fn fail(&mut self, name: &str, message: impl Into<String>) {
         let message = message.into();
+        let message = if message.contains(name) {
+            message
+        } else {
+            format!("{name}: {message}")
+        };
         let (location, token) = match self.get(name) {
             Some(v) => (v.location.clone(), Some(v.text.clone())),
             None => (self.location.clone(), None),

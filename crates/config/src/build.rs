@@ -529,6 +529,8 @@ fn plan_syslog(args: &mut BoundArgs<'_>) -> OncePlan<tracing_handlers_syslog::Sy
             ),
         }
     }
+    let (start, factor, max) = reconnect_backoff(args);
+    b = b.with_reconnect_backoff(start, factor, max);
     if let Some(v) = args.seconds("connect_timeout") {
         b = b.with_connect_timeout(v);
     }
@@ -793,6 +795,25 @@ impl PlannedHandler for SocketPlan {
     }
 }
 
+/// Reads the reconnect schedule of the socket and syslog handlers: Python's SocketHandler
+/// attributes `retryStart`, `retryFactor` and `retryMax` (1 s, 2, 30 s).
+fn reconnect_backoff(args: &mut BoundArgs<'_>) -> (Duration, f64, Duration) {
+    let start = args
+        .seconds("retry_start")
+        .unwrap_or(Duration::from_secs(1));
+    let max = args.seconds("retry_max").unwrap_or(Duration::from_secs(30));
+    let factor = match args.get("retry_factor").map(|v| &v.value) {
+        None | Some(PyValue::None) => 2.0,
+        Some(PyValue::Float(x)) if x.is_finite() && *x >= 1.0 => *x,
+        Some(PyValue::Int(i)) if *i >= 1 => *i as f64,
+        Some(_) => {
+            args.fail("retry_factor", "expected a number >= 1");
+            2.0
+        }
+    };
+    (start, factor, max)
+}
+
 /// Python's `SocketHandler(host, port)` (`port=None`: `host` is a unix socket path) and our
 /// options.
 fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
@@ -837,19 +858,7 @@ fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
             ),
         }
     }
-    let start = args
-        .seconds("retry_start")
-        .unwrap_or(Duration::from_secs(1));
-    let max = args.seconds("retry_max").unwrap_or(Duration::from_secs(30));
-    let factor = match args.get("retry_factor").map(|v| &v.value) {
-        None | Some(PyValue::None) => 2.0,
-        Some(PyValue::Float(x)) if x.is_finite() && *x >= 1.0 => *x,
-        Some(PyValue::Int(i)) if *i >= 1 => *i as f64,
-        Some(_) => {
-            args.fail("retry_factor", "expected a number >= 1");
-            2.0
-        }
-    };
+    let (start, factor, max) = reconnect_backoff(args);
     b = b.with_reconnect_backoff(start, factor, max);
     if let Some(v) = args.seconds("connect_timeout") {
         b = b.with_connect_timeout(v);
@@ -1140,6 +1149,9 @@ fn plan_handler(path: &Path, def: &HandlerDef) -> Result<Box<dyn PlannedHandler>
                 "utc",
                 "queue_capacity_bytes",
                 "overflow",
+                "retry_start",
+                "retry_factor",
+                "retry_max",
                 "connect_timeout",
                 "flush_timeout",
                 "tls",

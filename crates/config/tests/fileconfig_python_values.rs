@@ -70,3 +70,28 @@ fn every_python_name_of_utf8_is_accepted_and_other_encodings_are_refused() {
         assert!(err.contains("only utf-8 is supported"), "{name}: {err}");
     }
 }
+
+#[test]
+fn socket_and_syslog_take_the_same_reconnect_schedule() {
+    // Python's SocketHandler retryStart/retryFactor/retryMax; our syslog handler reconnects
+    // over TCP/TLS on the same schedule and takes the same options.
+    for class in [
+        "class=handlers.SocketHandler\nargs=('localhost', 9020)",
+        "class=handlers.SysLogHandler\nargs=(('localhost', 514), handlers.SysLogHandler.LOG_USER, handlers.socket.SOCK_STREAM)",
+    ] {
+        let ok = format!(
+            "{class}\nkwargs={{'retry_start': 0.05, 'retry_factor': 3, 'retry_max': 2.5, 'connect_at_startup': False}}"
+        );
+        let ok = ok.replace(", 'connect_at_startup': False", "");
+        assert!(check(&ok).is_ok(), "{class}: {:?}", check(&ok));
+        for bad in ["0.5", "'fast'", "float('inf')"] {
+            let text = format!("{class}\nkwargs={{'retry_factor': {bad}}}");
+            let err = check(&text).unwrap_err();
+            assert!(
+                err.contains("retry_factor") && err.contains("expected a number >= 1")
+                    || err.contains("float"),
+                "{class} {bad}: {err}"
+            );
+        }
+    }
+}

@@ -54,7 +54,7 @@ pub const DEFAULT_SD_ID: &str = "fields@32473";
 /// | [`with_utf8_bom`](Self::with_utf8_bom) / [`with_utc`](Self::with_utc) | on / off (RFC 5424) |
 /// | [`with_capacity_bytes`](Self::with_capacity_bytes) | [`DEFAULT_CAPACITY_BYTES`] (8 MiB, TCP/TLS) |
 /// | [`with_overflow_policy`](Self::with_overflow_policy) | TCP/TLS: [`OverflowPolicy::DropNewest`]; unix/UDP: [`OverflowPolicy::Block`] |
-/// | [`with_reconnect_backoff`](Self::with_reconnect_backoff) | 1 s doubling to 30 s (Python's SocketHandler) |
+/// | [`with_reconnect_backoff`](Self::with_reconnect_backoff) | 1 s, ×2, at most 30 s (Python's SocketHandler) |
 /// | [`with_connect_timeout`](Self::with_connect_timeout) | 5 s |
 /// | [`with_flush_timeout`](Self::with_flush_timeout) | 5 s |
 /// | [`with_connect_at_startup`](Self::with_connect_at_startup) | on: TCP/TLS `build` fails when the peer refuses (Python) |
@@ -279,12 +279,14 @@ impl SyslogBuilder {
         self
     }
 
-    /// Reconnect timing for TCP/TLS: first retry after `initial`, doubling up to `max`.
-    pub fn with_reconnect_backoff(mut self, initial: Duration, max: Duration) -> Self {
+    /// Reconnect timing for TCP/TLS, as the socket handler's: after a failed connect no
+    /// attempt is made for `initial`, then for `factor` times the previous wait (at least 1),
+    /// at most `max`; a successful connect starts over. The default is 1 s, 2, 30 s.
+    pub fn with_reconnect_backoff(mut self, initial: Duration, factor: f64, max: Duration) -> Self {
         self.backoff = Backoff {
             initial,
             max: max.max(initial),
-            growth: Growth::Double,
+            growth: Growth::Factor(factor),
         };
         self
     }

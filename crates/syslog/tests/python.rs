@@ -252,7 +252,7 @@ fn tcp_refused_at_startup() {
         .with_address(("127.0.0.1", port))
         .with_socktype(SockType::Stream)
         .with_connect_at_startup(false)
-        .with_reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .with_reconnect_backoff(Duration::from_millis(10), 2.0, Duration::from_millis(50))
         .build()
         .unwrap();
     // The peer appears later: the buffered record goes out.

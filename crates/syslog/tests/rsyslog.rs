@@ -485,7 +485,7 @@ fn rsyslog_restart_mid_stream_reconnects_and_counts_possible_losses() {
     let mut rs = Rsyslog::start();
     let handler = Arc::new(
         builder(&rs, "tcp")
-            .with_reconnect_backoff(Duration::from_millis(50), Duration::from_millis(400))
+            .with_reconnect_backoff(Duration::from_millis(50), 2.0, Duration::from_millis(400))
             .with_overflow_policy(OverflowPolicy::Block)
             .build()
             .unwrap(),
@@ -568,7 +568,7 @@ fn a_burst_of_100k_never_blocks_beyond_the_policy() {
     let handler = builder(&rs, "tcp")
         .with_overflow_policy(OverflowPolicy::DropNewest)
         .with_capacity_bytes(256 * 1024)
-        .with_reconnect_backoff(Duration::from_millis(50), Duration::from_millis(200))
+        .with_reconnect_backoff(Duration::from_millis(50), 2.0, Duration::from_millis(200))
         .build()
         .unwrap();
     let fields = FieldSet::new();

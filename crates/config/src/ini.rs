@@ -24,6 +24,7 @@
 //! Unlike Python, which stops at the first duplicate or missing header, every problem is
 //! reported, each with its line.
 
+use std::cell::Cell;
 use std::path::Path;
 
 use crate::{ConfigError, Location};
@@ -36,6 +37,13 @@ const MAX_INTERPOLATION_DEPTH: usize = 10;
 
 /// The largest interpolated value we build: nested references can grow exponentially.
 const MAX_INTERPOLATED_LEN: usize = 1 << 20;
+
+/// The most `%(key)s` references substituted while reading the values of one file. Nested
+/// references to empty values never grow the text, so the length bound alone cannot stop a
+/// chain of ten levels of ten references each (10^9 substitutions, a hang where Python hangs
+/// too); counted over the file, so that many options reading such a chain cannot multiply
+/// it. Text that grows meets the length bound first.
+const MAX_INTERPOLATION_STEPS: usize = 100_000;
 
 /// Whether `c` is whitespace for Python's `str.strip()` / `str.isspace()`.
 pub(crate) fn is_py_space(c: char) -> bool {
@@ -85,6 +93,8 @@ pub(crate) struct Ini {
     pub(crate) sections: Vec<Section>,
     /// The `[DEFAULT]` options.
     pub(crate) defaults: Vec<Opt>,
+    /// `%(key)s` substitutions made so far, by every read (see [`MAX_INTERPOLATION_STEPS`]).
+    interpolation_steps: Cell<usize>,
 }
 
 /// A value read from the file, interpolated or raw.
@@ -158,13 +168,14 @@ impl Ini {
             }));
         }
         let mut out = String::new();
-        let result =
-            self.interpolate(section, &opt.value, 1, &mut out)
-                .map_err(|(message, token)| {
-                    ConfigError::new(path, Location::Line(opt.line), format!("{key}: {message}"))
-                        .in_section(section)
-                        .with_token(token)
-                });
+        let mut steps = self.interpolation_steps.get();
+        let result = self.interpolate(section, &opt.value, 1, &mut steps, &mut out);
+        self.interpolation_steps.set(steps);
+        let result = result.map_err(|(message, token)| {
+            ConfigError::new(path, Location::Line(opt.line), format!("{key}: {message}"))
+                .in_section(section)
+                .with_token(token)
+        });
         Some(result.map(|()| {
             let same_shape = out.matches('\n').count() == opt.value.matches('\n').count();
             Value {
@@ -182,6 +193,7 @@ impl Ini {
         section: &str,
         mut rest: &str,
         depth: usize,
+        steps: &mut usize,
         out: &mut String,
     ) -> Result<(), (String, String)> {
         if depth > MAX_INTERPOLATION_DEPTH {
@@ -216,6 +228,16 @@ impl Ini {
                 let key = close.map(|c| &after[1..c]);
                 match (close, key) {
                     (Some(c), Some(k)) if !k.is_empty() && after[c + 1..].starts_with('s') => {
+                        *steps += 1;
+                        if *steps > MAX_INTERPOLATION_STEPS {
+                            return Err((
+                                format!(
+                                    "interpolation needs more than {MAX_INTERPOLATION_STEPS} \
+                                     %(key)s substitutions"
+                                ),
+                                format!("%({k})s"),
+                            ));
+                        }
                         let name = k.to_lowercase();
                         rest = &after[c + 2..];
                         let Some(v) = self.raw_opt(section, &name) else {
@@ -228,7 +250,7 @@ impl Ini {
                             ));
                         };
                         if v.value.contains('%') {
-                            self.interpolate(section, &v.value, depth + 1, out)?;
+                            self.interpolate(section, &v.value, depth + 1, steps, out)?;
                         } else {
                             out.push_str(&v.value);
                         }
@@ -533,5 +555,58 @@ mod tests {
         }
         let ini = ok(&text);
         assert!(ini.get(Path::new("t"), "a", "k9").unwrap().is_err());
+    }
+
+    /// A hang on a 740-byte file (a timeout of the `config_parse` fuzz target, `fuzz/`):
+    /// references to an empty value never grow the text, so ten levels of ten references
+    /// each made 10^9 substitutions. The number of substitutions per value is bounded.
+    #[test]
+    fn interpolation_of_empty_values_is_bounded() {
+        let mut text = String::from("[DEFAULT]\nk0=\n[a]\n");
+        for i in 1..10 {
+            let refs = format!("%(k{})s", i - 1).repeat(10);
+            text.push_str(&format!("k{i}={refs}\n"));
+        }
+        let ini = ok(&text);
+        let start = std::time::Instant::now();
+        let err = ini.get(Path::new("t"), "a", "k9").unwrap().unwrap_err();
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert!(err.message.contains("substitutions"), "{err:?}");
+        assert_eq!(err.token.as_deref(), Some("%(k0)s"));
+    }
+
+    /// The substitutions are counted over the file: options that each read a chain of
+    /// 11,110 cannot add up to a hang (1,000 of them made 10^7, per option under the bound).
+    #[test]
+    fn interpolation_steps_are_counted_over_the_file() {
+        let mut text = String::from("[DEFAULT]\nk0=\n");
+        for i in 1..5 {
+            let refs = format!("%(k{})s", i - 1).repeat(10);
+            text.push_str(&format!("k{i}={refs}\n"));
+        }
+        for s in 0..1_000 {
+            text.push_str(&format!("[s{s}]\nx=%(k4)s\n"));
+        }
+        let ini = ok(&text);
+        let start = std::time::Instant::now();
+        let mut refused = 0;
+        for s in 0..1_000 {
+            if ini
+                .get(Path::new("t"), &format!("s{s}"), "x")
+                .unwrap()
+                .is_err()
+            {
+                refused += 1;
+            }
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // 11,110 substitutions each: the first 9 reads fit in the budget.
+        assert_eq!(refused, 991);
+        // A short chain in a fresh file stays fine.
+        let ini = ok("[DEFAULT]\nk0=\nk1=%(k0)s%(k0)s\n[a]\nx=(%(k1)s)\n");
+        assert_eq!(
+            ini.get(Path::new("t"), "a", "x").unwrap().unwrap().text,
+            "()"
+        );
     }
 }

@@ -4,6 +4,8 @@ use std::io::Write as _;
 
 use tracing_handlers_core::{Record, Value};
 
+use crate::pickle::Shadowed;
+
 fn put_str(out: &mut Vec<u8>, s: &str) {
     // Writing a &str to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
@@ -81,9 +83,10 @@ pub fn encode_line(record: &Record<'_>, host: Option<&str>, out: &mut Vec<u8>) {
     put_str(out, record.message);
     out.extend_from_slice(b",\"fields\":{");
     let fields: Vec<(&str, Value<'_>)> = record.fields.iter().collect();
+    let shadowed = Shadowed::new(&fields);
     let mut first = true;
     for (i, (name, value)) in fields.iter().enumerate() {
-        if name.starts_with("__") || fields[i + 1..].iter().any(|(n, _)| n == name) {
+        if name.starts_with("__") || shadowed.is_shadowed(&fields, i) {
             continue;
         }
         if !first {

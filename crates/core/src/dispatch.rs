@@ -200,8 +200,15 @@ struct State {
     needs_relative: bool,
     /// Per callsite: the route and whether the callsite is a `critical!` one.
     by_callsite: RwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
+    /// Routes by target name, for records without a callsite of their own; at most
+    /// [`MAX_CACHED_NAMES`] of them.
     by_name: RwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
 }
+
+/// How many target names a handler set keeps routes for: the loggers of a real program fit
+/// many times over, while a peer sending a new logger name with every record cannot make
+/// the cache grow without bound.
+const MAX_CACHED_NAMES: usize = 4096;
 
 impl State {
     fn new(set: HandlerSet) -> Self {
@@ -230,11 +237,13 @@ impl State {
             route: self.set.tree.route(&name),
             name: name.into_boxed_str(),
         });
-        self.by_name
-            .write()
-            .entry(target.into())
-            .or_insert(route)
-            .clone()
+        let mut by_name = self.by_name.write();
+        if by_name.len() >= MAX_CACHED_NAMES && !by_name.contains_key(target) {
+            // Names come from outside too (a receiver's peers, `--events`, `log` targets):
+            // past the bound, routes are worked out per record instead of kept for ever.
+            return route;
+        }
+        by_name.entry(target.into()).or_insert(route).clone()
     }
 
     /// The route of an event's callsite and whether it is a `critical!` one, through this
@@ -919,5 +928,48 @@ where
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FieldSet, FormatHandler, Formatter, MemorySink};
+
+    /// A peer that sends every record under a new logger name (or an `--events` file that
+    /// does) must not make the route cache grow for ever; records past the bound are still
+    /// routed by their own name.
+    #[test]
+    fn routes_by_name_are_cached_up_to_a_bound_and_still_right_past_it() {
+        let sink = Arc::new(MemorySink::new());
+        let handler = FormatHandler::new(sink.clone())
+            .with_formatter(Formatter::percent("%(name)s").unwrap());
+        let mut set = HandlerSet::new();
+        let memory = set.add_handler(HandlerEntry::new("memory", Arc::new(handler)));
+        set.tree.logger_mut("quiet").level = Level::CRITICAL;
+        set.tree.root_mut().handlers.push(memory);
+        let dispatch = Dispatch::new(set);
+        let fields = FieldSet::new();
+        let total = MAX_CACHED_NAMES + 1000;
+        for i in 0..total {
+            let name = format!("peer{i}::quiet");
+            dispatch.dispatch(&Record::new(Level::ERROR, &name, "m", &fields));
+            let name = format!("quiet.n{i}");
+            dispatch.dispatch(&Record::new(Level::ERROR, &name, "dropped", &fields));
+        }
+        assert_eq!(
+            dispatch.shared.state.load().by_name.read().len(),
+            MAX_CACHED_NAMES
+        );
+        let text = sink.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), total);
+        // `dispatch` prints the caller's name; the route is by its dotted form.
+        assert_eq!(lines[total - 1], format!("peer{}::quiet", total - 1));
+        // A name cached before the bound keeps its route.
+        dispatch.dispatch(&Record::new(Level::ERROR, "quiet.n0", "dropped", &fields));
+        dispatch.dispatch(&Record::new(Level::ERROR, "peer0::quiet", "m", &fields));
+        assert!(sink.text().ends_with("peer0::quiet\n"));
+        assert_eq!(sink.text().lines().count(), total + 1);
     }
 }

@@ -302,10 +302,7 @@ fn emit(args: EmitArgs) -> ExitCode {
     let dispatch = guard.dispatch().clone();
     let result = match &args.events {
         Some(path) => emit_events(&dispatch, path, args.rate),
-        None => {
-            emit_generated(&dispatch, &args);
-            Ok(())
-        }
+        None => emit_generated(&dispatch, &args),
     };
     drop(guard);
     match result {
@@ -317,7 +314,9 @@ fn emit(args: EmitArgs) -> ExitCode {
     }
 }
 
-fn emit_generated(dispatch: &Dispatch, args: &EmitArgs) {
+/// Emits from `--threads` threads; an error (exit 1) when some could not be started, after
+/// the others have finished.
+fn emit_generated(dispatch: &Dispatch, args: &EmitArgs) -> Result<(), String> {
     let target: Arc<str> = tracing_handlers::core::logger_name(&args.target).into();
     let template: Arc<str> = args.message.as_str().into();
     let threads: Vec<_> = (0..args.threads)
@@ -340,13 +339,25 @@ fn emit_generated(dispatch: &Dispatch, args: &EmitArgs) {
                 })
         })
         .collect();
+    let mut failed = 0;
+    let mut first_error = None;
     for t in threads {
         match t {
             Ok(handle) => {
                 let _ = handle.join();
             }
-            Err(e) => diag(format_args!("cannot start a thread: {e}")),
+            Err(e) => {
+                failed += 1;
+                first_error.get_or_insert(e);
+            }
         }
+    }
+    match first_error {
+        None => Ok(()),
+        Some(e) => Err(format!(
+            "{failed} of {} threads could not be started ({e}); their events were not emitted",
+            args.threads
+        )),
     }
 }
 

@@ -267,3 +267,36 @@ fn bad_arguments_exit_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn threads_that_cannot_be_started_are_a_runtime_failure_said_once() {
+    // Address space for a few thread stacks only: most of the 2,000 threads cannot start.
+    // The ones that did still emit; the run says once how many did not, and exits 1.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 400000 && exec \"$0\" emit --threads 2000 --count 1 --message 'x {t}'")
+        .arg(env!("CARGO_BIN_EXE_tracing-handlers"))
+        .env("TRACING_HANDLERS_CONFIG", stderr_config())
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let diags: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tracing-handlers:"))
+        .collect();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].contains("of 2000 threads could not be started")
+            && diags[0].ends_with("their events were not emitted"),
+        "{}",
+        diags[0]
+    );
+    let failed: usize = diags[0]["tracing-handlers: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(failed > 0, "{failed}");
+    assert_eq!(records(&out).len(), 2000 - failed);
+}

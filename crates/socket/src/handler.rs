@@ -153,7 +153,8 @@ impl SocketBuilder {
     }
 
     /// Reconnect timing: after a failed connect no attempt is made for `initial`, then for
-    /// `factor` times the previous wait, at most `max`; a successful connect starts over.
+    /// `factor` times the previous wait, at most `max`; a connection that lasts starts over
+    /// (one the peer drops within a second counts as failed from the second in a row).
     pub fn with_reconnect_backoff(mut self, initial: Duration, factor: f64, max: Duration) -> Self {
         self.backoff = Backoff {
             initial,

@@ -255,7 +255,8 @@ impl Receiver {
     }
 
     /// Stops accepting, lets every connection hand over what has already arrived (until
-    /// nothing more comes for a moment), waits for them, and flushes the handlers.
+    /// nothing more comes for a moment, at most about a second for a peer that never goes
+    /// quiet), waits for them, and flushes the handlers.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.acceptor.lock().take() {
@@ -358,6 +359,8 @@ impl Shared {
             start: 0,
             stop: &self.stop,
             quiet_since: None,
+            stop_seen: None,
+            cut: false,
         };
         match self.read_records(&mut conn) {
             Ok(()) => {}
@@ -414,8 +417,13 @@ impl Shared {
                 )));
             }
             if !conn.want(4 + len)? {
+                let when = if conn.cut {
+                    "the receiver stopped"
+                } else {
+                    "the connection ended"
+                };
                 return Err(ServeError::Bad(format!(
-                    "the connection ended inside a frame of {len} bytes"
+                    "{when} inside a frame of {len} bytes"
                 )));
             }
             let payload = &conn.pending()[4..4 + len];
@@ -453,6 +461,10 @@ impl Drop for Active<'_> {
 /// How long a stopping receiver waits for more bytes on a connection that has gone quiet.
 const DRAIN_QUIET: Duration = Duration::from_millis(200);
 
+/// How long a stopping receiver goes on reading a connection whose peer never goes quiet (a
+/// busy sender): after this the connection is closed, so shutdown (SIGTERM) is prompt.
+const DRAIN_MAX: Duration = Duration::from_secs(1);
+
 /// A buffered reader over one connection that gives up when the receiver stops and the
 /// peer has gone quiet.
 struct ConnReader<'a> {
@@ -461,6 +473,10 @@ struct ConnReader<'a> {
     start: usize,
     stop: &'a AtomicBool,
     quiet_since: Option<Instant>,
+    /// When this reader first saw the stop flag.
+    stop_seen: Option<Instant>,
+    /// Whether reading ended because the receiver stopped, not at the end of the stream.
+    cut: bool,
 }
 
 impl ConnReader<'_> {
@@ -476,8 +492,16 @@ impl ConnReader<'_> {
         }
     }
 
-    /// Reads more bytes; `false` at the end of the stream (or when stopping and quiet).
+    /// Reads more bytes; `false` at the end of the stream (or when stopping, once the peer
+    /// is quiet or [`DRAIN_MAX`] has passed).
     fn fill(&mut self, want: usize) -> io::Result<bool> {
+        if self.stop.load(Ordering::SeqCst) {
+            let seen = *self.stop_seen.get_or_insert_with(Instant::now);
+            if seen.elapsed() >= DRAIN_MAX {
+                self.cut = true;
+                return Ok(false);
+            }
+        }
         if self.start > 0 && self.start >= self.buf.len() / 2 {
             self.buf.drain(..self.start);
             self.start = 0;
@@ -506,6 +530,7 @@ impl ConnReader<'_> {
                         let since = *self.quiet_since.get_or_insert_with(Instant::now);
                         if since.elapsed() >= DRAIN_QUIET {
                             self.buf.truncate(old);
+                            self.cut = true;
                             return Ok(false);
                         }
                     }
@@ -536,6 +561,12 @@ impl ConnReader<'_> {
         loop {
             if let Some(i) = self.pending()[scanned..].iter().position(|&b| b == b'\n') {
                 let end = scanned + i;
+                // However the bytes arrived (the newline may come in the same read).
+                if end > max {
+                    return Err(ServeError::Bad(format!(
+                        "a line longer than the limit of {max} bytes"
+                    )));
+                }
                 let start = self.start;
                 self.start += end + 1;
                 // Keep the bytes until the next call (consumed lazily by `fill`).
@@ -551,6 +582,11 @@ impl ConnReader<'_> {
             if !self.fill(max + 1)? {
                 if self.pending().is_empty() {
                     return Ok(None);
+                }
+                if self.cut {
+                    return Err(ServeError::Bad(
+                        "the receiver stopped inside a line".to_owned(),
+                    ));
                 }
                 let start = self.start;
                 self.start = self.buf.len();

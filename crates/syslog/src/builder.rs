@@ -281,7 +281,8 @@ impl SyslogBuilder {
 
     /// Reconnect timing for TCP/TLS, as the socket handler's: after a failed connect no
     /// attempt is made for `initial`, then for `factor` times the previous wait (at least 1),
-    /// at most `max`; a successful connect starts over. The default is 1 s, 2, 30 s.
+    /// at most `max`; a connection that lasts starts over (one the peer drops within a second
+    /// counts as failed from the second in a row). The default is 1 s, 2, 30 s.
     pub fn with_reconnect_backoff(mut self, initial: Duration, factor: f64, max: Duration) -> Self {
         self.backoff = Backoff {
             initial,

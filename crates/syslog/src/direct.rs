@@ -62,6 +62,43 @@ impl UdpSender {
 
 // === impl UnixSender ===
 
+/// Writes `msg` whole to a unix stream, after what is left of the previous message (`tail`).
+///
+/// On a blocking stream (the `Block` policy) this is `write_all`. On a non-blocking one (a
+/// dropping policy) the caller never waits: a message the peer has no room for is not sent
+/// (`WouldBlock`, dropped by the policy); when the peer takes only part of one, the rest is
+/// kept in `tail` and goes out before anything else (half a message followed by the next
+/// would merge them), and the message counts as sent.
+#[cfg(unix)]
+fn write_stream(s: &mut UnixStream, tail: &mut Vec<u8>, msg: &[u8]) -> io::Result<()> {
+    fn write_some(s: &mut UnixStream, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match s.write(buf) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    while !tail.is_empty() {
+        let n = write_some(s, tail)?;
+        tail.drain(..n);
+    }
+    let mut done = 0;
+    while done < msg.len() {
+        match write_some(s, &msg[done..]) {
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && done > 0 => {
+                tail.extend_from_slice(&msg[done..]);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 #[derive(Debug)]
 enum UnixSock {
@@ -75,6 +112,8 @@ struct UnixState {
     sock: Option<UnixSock>,
     /// The type that worked last (Python reconnects with it).
     worked: Option<SockType>,
+    /// The rest of a message a non-blocking stream took only part of (see `write_stream`).
+    tail: Vec<u8>,
 }
 
 /// A unix-domain socket (`/dev/log`): datagram first, then stream, unless a type is given.
@@ -103,6 +142,7 @@ impl UnixSender {
             state: Mutex::new(UnixState {
                 sock: None,
                 worked: socktype,
+                tail: Vec::new(),
             }),
         };
         let err = {
@@ -118,6 +158,7 @@ impl UnixSender {
 
     fn connect(&self, st: &mut UnixState) -> io::Result<()> {
         st.sock = None;
+        st.tail.clear();
         let order: &[SockType] = match st.worked.or(self.socktype) {
             Some(SockType::Dgram) => &[SockType::Dgram],
             Some(SockType::Stream) => &[SockType::Stream],
@@ -131,7 +172,12 @@ impl UnixSender {
                     s.set_nonblocking(self.nonblocking)?;
                     Ok(UnixSock::Dgram(s))
                 }),
-                SockType::Stream => UnixStream::connect(&self.path).map(UnixSock::Stream),
+                SockType::Stream => UnixStream::connect(&self.path).and_then(|s| {
+                    // Under a dropping policy a peer that stops reading must not block the
+                    // caller: a message that does not fit is dropped (`send_once`).
+                    s.set_nonblocking(self.nonblocking)?;
+                    Ok(UnixSock::Stream(s))
+                }),
             };
             match attempt {
                 Ok(s) => {
@@ -147,18 +193,54 @@ impl UnixSender {
         Err(last)
     }
 
-    fn send_once(sock: &mut UnixSock, msg: &[u8]) -> io::Result<()> {
-        match sock {
-            UnixSock::Dgram(s) => s.send(msg).map(|_| ()),
-            UnixSock::Stream(s) => s.write_all(msg),
+    fn send_once(st: &mut UnixState, msg: &[u8]) -> io::Result<()> {
+        match &mut st.sock {
+            Some(UnixSock::Dgram(s)) => s.send(msg).map(|_| ()),
+            Some(UnixSock::Stream(s)) => write_stream(s, &mut st.tail, msg),
+            None => Err(io::Error::new(io::ErrorKind::NotConnected, "not connected")),
+        }
+    }
+
+    /// Writes what is left of a message a non-blocking stream took only part of, waiting
+    /// until `deadline` at most; if the peer does not take it by then, the connection is
+    /// closed (the peer sees it end inside that message) and the next message reconnects.
+    pub(crate) fn flush(&self, deadline: std::time::Instant) {
+        let mut st = self.state.lock();
+        let st = &mut *st;
+        let Some(UnixSock::Stream(s)) = &mut st.sock else {
+            return;
+        };
+        while !st.tail.is_empty() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let wrote = s
+                .set_nonblocking(false)
+                .and_then(|()| s.set_write_timeout(Some(left)))
+                .and_then(|()| s.write(&st.tail));
+            match wrote {
+                Ok(n) if n > 0 => {
+                    st.tail.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                _ => break,
+            }
+        }
+        let restored = s
+            .set_write_timeout(None)
+            .and_then(|()| s.set_nonblocking(self.nonblocking));
+        if !st.tail.is_empty() || restored.is_err() {
+            st.sock = None;
+            st.tail.clear();
         }
     }
 
     /// Sends `msg`; on failure reconnects and sends once more (Python's behaviour).
     pub(crate) fn send(&self, msg: &[u8]) -> Outcome {
         let mut st = self.state.lock();
-        if let Some(sock) = st.sock.as_mut() {
-            match Self::send_once(sock, msg) {
+        if st.sock.is_some() {
+            match Self::send_once(&mut st, msg) {
                 Ok(()) => return Outcome::Sent,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::WouldBlock,
                 Err(_) => {}
@@ -167,10 +249,7 @@ impl UnixSender {
         if let Err(e) = self.connect(&mut st) {
             return Outcome::Failed(e);
         }
-        let r = match st.sock.as_mut() {
-            Some(sock) => Self::send_once(sock, msg),
-            None => Err(io::Error::new(io::ErrorKind::NotConnected, "not connected")),
-        };
+        let r = Self::send_once(&mut st, msg);
         if r.as_ref()
             .is_err_and(|e| e.kind() != io::ErrorKind::WouldBlock)
         {

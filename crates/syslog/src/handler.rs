@@ -173,17 +173,22 @@ impl Handler for SyslogHandler {
     }
 
     fn flush(&self) {
-        if let Transport::Stream { sender, .. } = &self.transport {
-            sender.flush(tracing_handlers_core::shutdown::deadline_after(
-                self.flush_timeout,
-            ));
+        let deadline = tracing_handlers_core::shutdown::deadline_after(self.flush_timeout);
+        match &self.transport {
+            Transport::Stream { sender, .. } => sender.flush(deadline),
+            #[cfg(unix)]
+            Transport::Unix(u) => u.flush(deadline),
+            Transport::Udp(_) => {}
         }
         self.drops.report_pending();
     }
 
     fn shutdown(&self, deadline: Instant) {
-        if let Transport::Stream { sender, .. } = &self.transport {
-            sender.shutdown(deadline);
+        match &self.transport {
+            Transport::Stream { sender, .. } => sender.shutdown(deadline),
+            #[cfg(unix)]
+            Transport::Unix(u) => u.flush(deadline),
+            Transport::Udp(_) => {}
         }
         self.drops.report_pending();
     }

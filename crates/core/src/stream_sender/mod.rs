@@ -153,8 +153,9 @@ pub trait Connection: Send + 'static {
 // === impl Backoff ===
 
 /// Reconnect timing: after a failed connect no attempt is made for `initial`, then for the
-/// previous wait grown by [`growth`](Growth), at most `max`; a successful connect starts
-/// over.
+/// previous wait grown by [`growth`](Growth), at most `max`. A connection that lasts starts
+/// over; one the peer closes or resets within a second does not, and from the second such
+/// connection in a row the next connect waits as after a failed one.
 ///
 /// ```
 /// use std::time::Duration;

@@ -76,6 +76,10 @@ impl Batch {
 #[derive(Debug)]
 struct State {
     queue: Batch,
+    /// Messages the thread has taken from the queue and not yet written or given up: what
+    /// [`shutdown`](StreamSender::shutdown) counts as dropped, with the queue, when it
+    /// abandons a thread stuck in a write.
+    held: u64,
     enqueued: u64,
     completed: u64,
     stopping: bool,
@@ -124,6 +128,7 @@ impl<C: Connector> StreamSender<C> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: Batch::default(),
+                held: 0,
                 enqueued: 0,
                 completed: 0,
                 stopping: false,
@@ -204,7 +209,8 @@ impl<C: Connector> StreamSender<C> {
         let mut st = sh.state.lock();
         let target = st.enqueued;
         sh.work.notify_one();
-        while st.running && st.completed < target {
+        // Once abandoned at a shutdown deadline, nothing more goes out: do not wait again.
+        while st.running && !st.abandoned && st.completed < target {
             if sh.progress.wait_until(&mut st, deadline).timed_out() {
                 break;
             }
@@ -214,9 +220,16 @@ impl<C: Connector> StreamSender<C> {
     }
 
     /// Drains until `deadline`, then stops the thread; what is left is dropped and counted.
+    ///
+    /// A second call after the thread was abandoned returns at once: its deadline has passed.
     pub fn shutdown(&self, deadline: Instant) {
         let sh = &*self.shared;
         let mut st = sh.state.lock();
+        if st.abandoned {
+            drop(st);
+            sh.drops.report_pending();
+            return;
+        }
         st.stopping = true;
         sh.work.notify_one();
         while st.running {
@@ -226,7 +239,10 @@ impl<C: Connector> StreamSender<C> {
         }
         if st.running {
             st.abandoned = true;
-            let left = st.queue.ends.len() as u64;
+            // The queue, and what the thread holds: it may be stuck in a write or connect
+            // well past the deadline (a peer that never reads), and the process may exit
+            // before it returns, so its share is counted and reported now, not by it.
+            let left = st.queue.ends.len() as u64 + std::mem::take(&mut st.held);
             st.queue.clear();
             drop(st);
             sh.work.notify_one();
@@ -300,6 +316,69 @@ impl Unacked {
     }
 }
 
+// === impl Link ===
+
+/// A connection lost sooner than this after it was made does not prove the peer healthy:
+/// the backoff is not reset, and from the second such loss in a row the next connect waits
+/// as after a failed one (a peer that accepts and at once closes or resets is not hammered).
+const STABLE_AFTER: Duration = Duration::from_secs(1);
+
+/// The thread's view of its connection: delivery, and when it may connect again.
+#[derive(Debug)]
+struct Link {
+    unacked: Unacked,
+    /// The wait after the next failure.
+    wait: Duration,
+    /// No connect before this.
+    retry_at: Instant,
+    /// When the live connection was made.
+    connected_at: Option<Instant>,
+    /// Connections lost in a row, each sooner than [`STABLE_AFTER`] after it was made.
+    quick_losses: u32,
+}
+
+impl Link {
+    fn new(initial: Duration, connected: bool) -> Link {
+        let now = Instant::now();
+        Link {
+            unacked: Unacked::default(),
+            wait: initial,
+            retry_at: now,
+            connected_at: connected.then_some(now),
+            quick_losses: 0,
+        }
+    }
+
+    /// A connect failed (or a connection died at once) at `now`: no attempt before the
+    /// current wait has passed, and the wait grows. Returns the wait.
+    fn retry_later(&mut self, now: Instant, backoff: &Backoff) -> Duration {
+        let wait = self.wait;
+        self.retry_at = crate::shutdown::instant_after(now, wait);
+        self.wait = backoff.next(wait);
+        wait
+    }
+
+    /// The connection was lost: a connection that lasted starts the backoff over and is
+    /// replaced at once (Python's behaviour); one lost at once is replaced at once only the
+    /// first time in a row.
+    fn lost(&mut self, backoff: &Backoff) {
+        let now = Instant::now();
+        let lasted = self
+            .connected_at
+            .take()
+            .is_none_or(|at| now.duration_since(at) >= STABLE_AFTER);
+        if lasted {
+            self.quick_losses = 0;
+            self.wait = backoff.initial;
+            return;
+        }
+        self.quick_losses = self.quick_losses.saturating_add(1);
+        if self.quick_losses >= 2 {
+            self.retry_later(now, backoff);
+        }
+    }
+}
+
 // === impl Shared ===
 
 impl<C: Connector> Shared<C> {
@@ -308,23 +387,13 @@ impl<C: Connector> Shared<C> {
         let _exit = ExitGuard { shared: self };
         let mut batch = Batch::default();
         let mut next = 0usize;
-        let mut unacked = Unacked::default();
-        let mut backoff = self.config.backoff.initial;
-        let mut retry_at = Instant::now();
+        let mut link = Link::new(self.config.backoff.initial, conn.is_some());
         loop {
             // 1. Take work.
             {
                 let mut st = self.state.lock();
                 if st.abandoned {
-                    let left = (batch.ends.len() - next) as u64;
-                    drop(st);
-                    if left > 0 {
-                        self.drops.dropped(
-                            &self.counters,
-                            left,
-                            &"not sent by the shutdown deadline",
-                        );
-                    }
+                    // What was left of `batch` was counted by `shutdown`.
                     return;
                 }
                 if next == batch.ends.len() {
@@ -341,11 +410,12 @@ impl<C: Connector> Shared<C> {
                         let idle = self.work.wait_for(&mut st, IDLE_CHECK).timed_out();
                         drop(st);
                         if idle {
-                            self.idle_check(&mut conn, &mut unacked);
+                            self.idle_check(&mut conn, &mut link);
                         }
                         continue;
                     }
                     std::mem::swap(&mut batch, &mut st.queue);
+                    st.held = batch.ends.len() as u64;
                     self.room.notify_all();
                 }
             }
@@ -353,20 +423,16 @@ impl<C: Connector> Shared<C> {
             let closed = conn.as_mut().map(Connection::peer_closed);
             match closed {
                 Some(true) => {
-                    self.connection_lost(
-                        &mut conn,
-                        &mut unacked,
-                        &"the peer closed the connection",
-                    );
+                    self.connection_lost(&mut conn, &mut link, &"the peer closed the connection");
                     continue;
                 }
                 Some(false) => {}
                 None => {
                     let now = Instant::now();
-                    if now < retry_at {
+                    if now < link.retry_at {
                         let mut st = self.state.lock();
                         if !st.abandoned {
-                            self.work.wait_until(&mut st, retry_at);
+                            self.work.wait_until(&mut st, link.retry_at);
                         }
                         continue;
                     }
@@ -377,15 +443,14 @@ impl<C: Connector> Shared<C> {
                         Ok(c) => {
                             self.counters.connections.fetch_add(1, Ordering::Relaxed);
                             conn = Some(c);
-                            backoff = self.config.backoff.initial;
+                            link.connected_at = Some(now);
                             self.throttle.succeeded();
                         }
                         Err(e) => {
+                            let wait = link.retry_later(now, &self.config.backoff);
                             self.throttle.failed(&format_args!(
-                                "connect failed: {e} (retrying in {backoff:?})"
+                                "connect failed: {e} (retrying in {wait:?})"
                             ));
-                            retry_at = crate::shutdown::instant_after(now, backoff);
-                            backoff = self.config.backoff.next(backoff);
                             continue;
                         }
                     }
@@ -403,10 +468,11 @@ impl<C: Connector> Shared<C> {
                 match c.write_chunk(&batch.bytes[start..end]) {
                     Ok(()) => {
                         let n = (last - next) as u64;
-                        self.counters.sent.fetch_add(n, Ordering::Relaxed);
-                        unacked.wrote(c, n);
                         next = last;
-                        self.completed(n);
+                        if !self.completed(n) {
+                            break;
+                        }
+                        link.unacked.wrote(c, n);
                     }
                     Err((accepted, e)) => {
                         // Messages wholly handed to the kernel before the error.
@@ -415,17 +481,15 @@ impl<C: Connector> Shared<C> {
                             whole += 1;
                         }
                         let n = (whole - next) as u64;
-                        if n > 0 {
-                            self.counters.sent.fetch_add(n, Ordering::Relaxed);
-                            unacked
+                        if n > 0 && self.completed(n) {
+                            link.unacked
                                 .chunks
                                 .push_back((c.socket_written(), n, Instant::now()));
-                            self.completed(n);
                         }
                         next = whole;
                         self.connection_lost(
                             &mut conn,
-                            &mut unacked,
+                            &mut link,
                             &format_args!("write failed: {e}"),
                         );
                         break;
@@ -435,19 +499,28 @@ impl<C: Connector> Shared<C> {
         }
     }
 
-    fn completed(&self, n: u64) {
+    /// Counts `n` messages as written whole; `false` when the sender was abandoned
+    /// meanwhile: `shutdown` has already counted them as dropped, so they are not counted
+    /// as sent too.
+    fn completed(&self, n: u64) -> bool {
         let mut st = self.state.lock();
+        if st.abandoned {
+            return false;
+        }
         st.completed += n;
+        st.held = st.held.saturating_sub(n);
+        self.counters.sent.fetch_add(n, Ordering::Relaxed);
         drop(st);
         self.progress.notify_all();
+        true
     }
 
-    fn idle_check(&self, conn: &mut Option<C::Connection>, unacked: &mut Unacked) {
+    fn idle_check(&self, conn: &mut Option<C::Connection>, link: &mut Link) {
         if let Some(c) = conn.as_mut() {
             if c.peer_closed() {
-                self.connection_lost(conn, unacked, &"the peer closed the connection");
+                self.connection_lost(conn, link, &"the peer closed the connection");
             } else {
-                unacked.trim(c);
+                link.unacked.trim(c);
             }
         }
     }
@@ -455,14 +528,15 @@ impl<C: Connector> Shared<C> {
     fn connection_lost(
         &self,
         conn: &mut Option<C::Connection>,
-        unacked: &mut Unacked,
+        link: &mut Link,
         why: &dyn std::fmt::Display,
     ) {
         if let Some(c) = conn.take() {
             c.close();
         }
+        link.lost(&self.config.backoff);
         self.throttle.failed(&format_args!("{why}; reconnecting"));
-        let lost = unacked.take();
+        let lost = link.unacked.take();
         if lost > 0 {
             self.counters
                 .possibly_lost
@@ -490,7 +564,7 @@ impl<C: Connector> Drop for ExitGuard<'_, C> {
         let sh = self.shared;
         let mut st = sh.state.lock();
         st.running = false;
-        let left = st.queue.ends.len() as u64;
+        let left = st.queue.ends.len() as u64 + std::mem::take(&mut st.held);
         st.queue.clear();
         drop(st);
         sh.room.notify_all();

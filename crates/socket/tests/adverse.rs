@@ -1,0 +1,256 @@
+//! Adverse peers: a peer that never reads, one that resets every connection at once, and
+//! receivers fed by peers that never go quiet or send lines and frames at the size limit.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};
+use tracing_handlers_core::{FieldSet, FormatHandler, Handler, Level, MemorySink, Record};
+use tracing_handlers_socket::{Receiver, ReceiverOptions, SocketHandler};
+
+fn memory_dispatch() -> (Dispatch, Arc<MemorySink>) {
+    let sink = Arc::new(MemorySink::new());
+    let mut set = HandlerSet::new();
+    let h = set.add_handler(HandlerEntry::new(
+        "out",
+        Arc::new(FormatHandler::new(sink.clone())),
+    ));
+    set.tree.root_mut().handlers.push(h);
+    (Dispatch::new(set), sink)
+}
+
+fn log(handler: &SocketHandler, msg: &str) {
+    let fields = FieldSet::new();
+    handler.handle(&Record::new(Level::INFO, "portal", msg, &fields));
+}
+
+/// Runs `f` on a thread and fails the test if it has not returned within `limit` (a hang
+/// turned into a failure, not a timing assertion).
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
+}
+
+/// A peer that accepts and never reads: the sender thread is stuck in a write (for the
+/// write timeout) when the shutdown deadline passes. What it holds is counted as dropped by
+/// the time shutdown returns (the process may exit right after), and a flush or drop after
+/// that does not wait out its own timeout again.
+#[test]
+fn a_peer_that_never_reads_every_record_is_counted_when_shutdown_returns() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handler = SocketHandler::builder("127.0.0.1", Some(port))
+        .with_capacity_bytes(256 * 1024)
+        .with_write_timeout(Duration::from_secs(30))
+        .with_flush_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    log(&handler, "first");
+    let (_peer, _) = listener.accept().unwrap();
+    let n = 20_000;
+    let big = "x".repeat(500);
+    for i in 1..n {
+        log(&handler, &format!("{i} {big}"));
+    }
+    handler.shutdown(Instant::now() + Duration::from_millis(300));
+    let stats = handler.stats();
+    assert!(stats.dropped > 0, "{stats:?}");
+    assert_eq!(stats.sent + stats.dropped, n, "{stats:?}");
+    within(Duration::from_secs(4), "flush and drop", move || {
+        handler.flush();
+        drop(handler);
+    });
+}
+
+/// Sets SO_LINGER to 0, so that closing sends a reset.
+fn reset_on_close(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a `linger` of the size given.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&l as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0);
+}
+
+/// A peer that accepts every connection and resets it at once: the sender backs off as
+/// after failed connects instead of opening a connection for every record.
+#[test]
+fn a_peer_that_resets_every_connection_at_once_gets_the_backoff() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    listener.set_nonblocking(true).unwrap();
+    let resetter = std::thread::spawn(move || {
+        while !stopped.load(Ordering::Relaxed) {
+            match listener.accept() {
+                Ok((s, _)) => reset_on_close(&s),
+                Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+    });
+    let handler = SocketHandler::builder("127.0.0.1", Some(port))
+        .build()
+        .unwrap();
+    for i in 0..150 {
+        log(&handler, &format!("record {i}"));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.store(true, Ordering::Relaxed);
+    resetter.join().unwrap();
+    let stats = handler.stats();
+    // With the 1 s, 2 s, ... backoff: about four connections; one per record without it.
+    assert!(stats.connections <= 20, "{stats:?}");
+    handler.shutdown(Instant::now());
+}
+
+const LINE: &[u8] = b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"";
+
+/// A JSON line of `len` bytes (without its newline).
+fn line_of(len: usize) -> Vec<u8> {
+    let mut line = LINE.to_vec();
+    line.resize(len - 2, b'y');
+    line.extend_from_slice(b"\"}");
+    assert_eq!(line.len(), len);
+    line
+}
+
+/// The size limit of a JSON line holds however the bytes arrive: a line of exactly the limit
+/// is delivered, one byte over closes the connection, also when its newline comes in the
+/// same read.
+#[test]
+fn a_json_line_one_byte_over_the_limit_is_rejected_even_in_one_read() {
+    let (dispatch, sink) = memory_dispatch();
+    let receiver = Receiver::bind(
+        "127.0.0.1:0",
+        dispatch,
+        ReceiverOptions::new().with_max_frame_bytes(100),
+    )
+    .unwrap();
+    let mut both = line_of(100);
+    both.push(b'\n');
+    both.extend_from_slice(&line_of(101));
+    both.push(b'\n');
+    both.extend_from_slice(&line_of(60));
+    both.push(b'\n');
+    let mut s = TcpStream::connect(receiver.local_addr()).unwrap();
+    s.write_all(&both).unwrap();
+    drop(s);
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while receiver.stats().rejected == 0 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    receiver.shutdown();
+    let stats = receiver.stats();
+    assert_eq!((stats.records, stats.rejected), (1, 1), "{stats:?}");
+    assert_eq!(sink.text().len(), 100 - LINE.len() - 2 + 1);
+}
+
+/// A pickle frame of exactly the limit is read; one byte over closes the connection.
+#[test]
+fn a_pickle_frame_at_the_limit_is_read_one_over_is_rejected() {
+    let _ = reports();
+    let (dispatch, _sink) = memory_dispatch();
+    let receiver = Receiver::bind(
+        "127.0.0.1:0",
+        dispatch,
+        ReceiverOptions::new().with_max_frame_bytes(4),
+    )
+    .unwrap();
+    // Four bytes: a pickle that loads (None) but is not a record dict, so it is rejected
+    // for that after being read whole; five bytes are rejected by the limit before.
+    let mut s = TcpStream::connect(receiver.local_addr()).unwrap();
+    s.write_all(&[0, 0, 0, 5, b'N', b'.', 0, 0, 0]).unwrap();
+    let mut t = TcpStream::connect(receiver.local_addr()).unwrap();
+    t.write_all(&[0, 0, 0, 4, 0x80, 2, b'N', b'.']).unwrap();
+    drop((s, t));
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while receiver.stats().rejected < 2 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(receiver.stats().rejected, 2);
+    receiver.shutdown();
+    let source = format!("socket receiver {}", receiver.local_addr());
+    let mine: Vec<String> = reports()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.starts_with(&source))
+        .cloned()
+        .collect();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    let over = mine
+        .iter()
+        .filter(|r| r.contains("exceeds the limit"))
+        .count();
+    assert_eq!(over, 1, "{mine:?}");
+}
+
+/// Every report, as text (the reporter is process-wide: tests filter by source).
+fn reports() -> &'static std::sync::Mutex<Vec<String>> {
+    static REPORTS: std::sync::OnceLock<std::sync::Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    REPORTS.get_or_init(|| {
+        tracing_handlers_core::report::set_error_reporter(|r| {
+            if let Some(all) = REPORTS.get() {
+                all.lock().unwrap().push(r.to_string());
+            }
+        });
+        std::sync::Mutex::new(Vec::new())
+    })
+}
+
+/// Shutdown (SIGTERM in `tracing-handlers receive`) returns promptly while peers are
+/// connected: one that never goes quiet (a record every 20 ms), and one that sent a frame's
+/// length and stalls.
+#[test]
+fn shutdown_returns_while_a_peer_never_goes_quiet_and_another_stalls_mid_frame() {
+    let (dispatch, _sink) = memory_dispatch();
+    let receiver = Receiver::bind("127.0.0.1:0", dispatch, ReceiverOptions::new()).unwrap();
+    let addr = receiver.local_addr();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let busy = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let mut line = line_of(80);
+        line.push(b'\n');
+        while !stopped.load(Ordering::Relaxed) && s.write_all(&line).is_ok() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled.write_all(&[0, 0, 1, 0, 0x80]).unwrap();
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while receiver.stats().records < 3 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let receiver = Arc::new(receiver);
+    let r = receiver.clone();
+    within(Duration::from_secs(8), "receiver shutdown", move || {
+        r.shutdown()
+    });
+    stop.store(true, Ordering::Relaxed);
+    busy.join().unwrap();
+    assert!(receiver.stats().records >= 3);
+    drop(stalled);
+}

@@ -221,7 +221,7 @@ impl ReceivedRecord {
     /// `threadName`, `host`, `file`, `line`), or Python's attribute names (`created`,
     /// `levelname`, `name`, `msg`, `pathname`, `lineno`, `funcName`, `processName`). `time`
     /// is RFC 3339 text or seconds since the epoch. The members of `fields` and any other
-    /// top-level key (`host` among them) become fields.
+    /// top-level key (`host` among them) become fields, in the line's order.
     ///
     /// # Errors
     ///

@@ -8,5 +8,8 @@ fn json_fields_keep_the_senders_order() {
     let line = br#"{"level":"INFO","logger":"a","message":"m","fields":{"zeta":1,"alpha":"x","mid":true},"zz_extra":2,"host":"web-1","aa_extra":3}"#;
     let received = ReceivedRecord::from_json(line).unwrap();
     let names: Vec<&str> = received.fields.iter().map(|(name, _)| name).collect();
-    assert_eq!(names, ["zeta", "alpha", "mid", "zz_extra", "host", "aa_extra"]);
+    assert_eq!(
+        names,
+        ["zeta", "alpha", "mid", "zz_extra", "host", "aa_extra"]
+    );
 }

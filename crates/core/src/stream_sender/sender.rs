@@ -388,6 +388,7 @@ impl<C: Connector> Shared<C> {
         let mut batch = Batch::default();
         let mut next = 0usize;
         let mut link = Link::new(self.config.backoff.initial, conn.is_some());
+        let mut tried_at_stop = false;
         loop {
             // 1. Take work.
             {
@@ -431,10 +432,15 @@ impl<C: Connector> Shared<C> {
                     let now = Instant::now();
                     if now < link.retry_at {
                         let mut st = self.state.lock();
-                        if !st.abandoned {
-                            self.work.wait_until(&mut st, link.retry_at);
+                        // At shutdown, one attempt at once: the peer may be back, and the
+                        // deadline may end before the backoff does.
+                        if !st.stopping || tried_at_stop {
+                            if !st.abandoned {
+                                self.work.wait_until(&mut st, link.retry_at);
+                            }
+                            continue;
                         }
-                        continue;
+                        tried_at_stop = true;
                     }
                     self.counters
                         .connect_attempts
@@ -613,6 +619,75 @@ mod tests {
             false
         }
         fn close(self) {}
+    }
+
+    /// A peer that refuses the first connect, then takes everything.
+    #[derive(Debug, Default)]
+    struct BackLater {
+        attempts: std::sync::atomic::AtomicUsize,
+        got: Arc<parking_lot::Mutex<Vec<u8>>>,
+    }
+
+    struct Recording(Arc<parking_lot::Mutex<Vec<u8>>>, u64);
+
+    impl Connector for BackLater {
+        type Connection = Recording;
+        fn connect(&self) -> io::Result<Recording> {
+            if self.attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(io::ErrorKind::ConnectionRefused.into());
+            }
+            Ok(Recording(self.got.clone(), 0))
+        }
+        fn describe(&self) -> String {
+            "test tcp 127.0.0.1:9".to_owned()
+        }
+    }
+
+    impl Connection for Recording {
+        fn write_chunk(&mut self, chunk: &[u8]) -> Result<(), (usize, io::Error)> {
+            self.0.lock().extend_from_slice(chunk);
+            self.1 += chunk.len() as u64;
+            Ok(())
+        }
+        fn socket_written(&self) -> u64 {
+            self.1
+        }
+        fn unacknowledged(&self) -> Option<u64> {
+            Some(0)
+        }
+        fn peer_closed(&mut self) -> bool {
+            false
+        }
+        fn close(self) {}
+    }
+
+    #[test]
+    fn shutdown_tries_a_peer_that_is_back_at_once_instead_of_waiting_out_the_backoff() {
+        let counters = Arc::new(StreamCounters::default());
+        let connector = BackLater::default();
+        let got = connector.got.clone();
+        let config = StreamSenderConfig {
+            thread_name: "test-stream-sender",
+            capacity_bytes: 1024,
+            policy: OverflowPolicy::DropNewest,
+            backoff: Backoff {
+                initial: Duration::from_secs(3600),
+                max: Duration::from_secs(3600),
+                growth: Growth::Double,
+            },
+        };
+        let sender = StreamSender::start(connector, None, config, counters.clone()).unwrap();
+        sender.push(&[b"one\n"], Level::INFO);
+        // The first connect is refused: the next would be in an hour.
+        let give_up = Instant::now() + Duration::from_secs(5);
+        while counters.connect_attempts.load(Ordering::Relaxed) < 1 && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        sender.push(&[b"two\n"], Level::INFO);
+        sender.shutdown(Instant::now() + Duration::from_secs(5));
+        assert_eq!(&got.lock()[..], b"one\ntwo\n");
+        assert_eq!(counters.sent.load(Ordering::Relaxed), 2);
+        assert_eq!(counters.dropped.load(Ordering::Relaxed), 0);
     }
 
     #[test]

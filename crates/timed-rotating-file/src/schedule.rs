@@ -215,7 +215,7 @@ impl Schedule {
     /// `MIDNIGHT`/`W` the wall-clock time is kept across DST changes.
     pub fn compute_rollover(&self, t: i64) -> i64 {
         match self.when.0 {
-            WhenKind::Fixed { seconds, .. } => t.saturating_add(seconds * self.interval),
+            WhenKind::Fixed { .. } => t.saturating_add(self.length()),
             WhenKind::Midnight | WhenKind::Weekday(_) => {
                 let z = self.zoned(t);
                 let today = z.date();
@@ -250,22 +250,31 @@ impl Schedule {
     pub fn next_rollover(&self, now: i64) -> i64 {
         let mut next = self.compute_rollover(now);
         match self.when.0 {
-            WhenKind::Fixed { seconds, .. } => {
+            WhenKind::Fixed { .. } => {
                 while next <= now {
-                    next += seconds * self.interval;
+                    next = next.saturating_add(self.length());
                 }
             }
             _ => {
                 let step = self.calendar_step();
                 if self.interval > 1 {
-                    next = self.shift_days(next, (self.interval - 1) * step);
+                    next = self.shift_days(next, (self.interval - 1).saturating_mul(step));
                 }
-                while next <= now {
-                    next = self.shift_days(next, self.interval * step);
+                while next <= now && next != i64::MAX {
+                    next = self.shift_days(next, self.interval.saturating_mul(step));
                 }
             }
         }
         next
+    }
+
+    /// A fixed interval in seconds (saturating: Python's integers do not overflow, and a
+    /// huge `interval` means "never").
+    fn length(&self) -> i64 {
+        match self.when.0 {
+            WhenKind::Fixed { seconds, .. } => seconds.saturating_mul(self.interval),
+            _ => 0,
+        }
     }
 
     fn calendar_step(&self) -> i64 {
@@ -276,19 +285,29 @@ impl Schedule {
     }
 
     /// `t` moved by `days` calendar days, keeping the wall-clock time.
+    /// Beyond what a date can be (a huge `interval`): `i64::MAX` forward ("never"),
+    /// `i64::MIN` backward.
     fn shift_days(&self, t: i64, days: i64) -> i64 {
-        self.zoned(t)
-            .checked_add(days.days())
-            .map(|z| z.timestamp().as_second())
-            .unwrap_or(i64::MAX)
+        jiff::Span::new()
+            .try_days(days)
+            .ok()
+            .and_then(|span| self.zoned(t).checked_add(span).ok())
+            .map_or(if days < 0 { i64::MIN } else { i64::MAX }, |z| {
+                z.timestamp().as_second()
+            })
     }
 
     /// The start of the interval that ends at `rollover_at` (Python's
     /// `rolloverAt - interval`, DST-right for `MIDNIGHT`/`W`).
     pub fn interval_start(&self, rollover_at: i64) -> i64 {
         match self.when.0 {
-            WhenKind::Fixed { seconds, .. } => rollover_at - seconds * self.interval,
-            _ => self.shift_days(rollover_at, -self.interval * self.calendar_step()),
+            WhenKind::Fixed { .. } => rollover_at.saturating_sub(self.length()),
+            _ => self.shift_days(
+                rollover_at,
+                self.interval
+                    .saturating_mul(self.calendar_step())
+                    .saturating_neg(),
+            ),
         }
     }
 

@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,7 +22,7 @@ use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_file::AppendFile;
 
 pub use crate::error::non_negative_value;
-use crate::shared::{self, generation, next_generation, pack, Shared, MAGIC, MAX_SIZE, SLOTS};
+use crate::shared::{self, generation, next_generation, pack, FlockGuard, Shared, MAGIC, MAX_SIZE};
 
 /// Where the current time comes from: the system clock, or a clock a test controls.
 ///
@@ -208,22 +208,24 @@ pub struct EngineOptions {
     pub multiprocess: bool,
 }
 
-/// The file open now, with the generation it belongs to.
+/// The file open now, with the generation it belongs to and the header that counts it.
 #[derive(Debug)]
 struct Open {
     file: AppendFile,
     generation: u32,
+    /// The header (lock file) `generation` belongs to.
+    shared: Arc<Shared>,
     /// False when the path is not a regular file (`/dev/null`, a FIFO): never rotated.
     rotates: bool,
 }
 
-/// A rotated file for the worker to compress: its identity, and the in-flight slot of its
-/// generation.
+/// A rotated file for the worker to compress: its identity, and the bytes reserved in it
+/// (it is complete once it holds them).
 #[derive(Debug, Clone, Copy)]
 struct Rotated {
     dev: u64,
     ino: u64,
-    slot: usize,
+    len: u64,
 }
 
 #[derive(Debug)]
@@ -240,7 +242,8 @@ struct Core<P> {
     policy: P,
     clock: Arc<dyn Clock>,
     initial_rollover: i64,
-    shared: OnceLock<Shared>,
+    /// The header of the lock file in use (replaced when the lock file is).
+    shared: ArcSwapOption<Shared>,
     current: ArcSwapOption<Open>,
     /// Serialises the cold paths of this process (`flock` does not exclude threads).
     cold: Mutex<bool>,
@@ -262,6 +265,11 @@ struct Worker {
     tx: mpsc::Sender<Job>,
     handle: JoinHandle<()>,
 }
+
+/// How long a temporary compressed copy of a process that is gone stays before it is
+/// deleted.
+#[cfg(unix)]
+const STALE_TEMPORARY: Duration = Duration::from_secs(600);
 
 /// The name of the background thread.
 pub const WORKER_THREAD_NAME: &str = "tracing-handlers-rotate";
@@ -320,7 +328,7 @@ impl<P: Policy> Engine<P> {
             policy,
             clock,
             initial_rollover,
-            shared: OnceLock::new(),
+            shared: ArcSwapOption::empty(),
             current: ArcSwapOption::empty(),
             cold: Mutex::new(true),
             timed,
@@ -344,7 +352,11 @@ impl<P: Policy> Engine<P> {
 
     /// The lock file (in multi-process mode, once opened).
     pub fn lock_path(&self) -> Option<&Path> {
-        self.core.shared.get().and_then(Shared::lock_path)
+        self.core.shared.load().as_ref().and_then(|s| {
+            s.lock_path()
+                .is_some()
+                .then_some(self.core.lock_path.as_path())
+        })
     }
 
     /// `file PATH`, for reports.
@@ -355,7 +367,7 @@ impl<P: Policy> Engine<P> {
     /// The scheduled time boundary in Unix seconds (`None` without a schedule or before the
     /// file was first opened).
     pub fn rollover_at(&self) -> Option<i64> {
-        let at = match self.core.shared.get() {
+        let at = match self.core.shared.load().as_ref() {
             Some(s) => s.header().rollover_at.load(SeqCst),
             None => self.core.initial_rollover,
         };
@@ -393,7 +405,6 @@ impl<P: Policy> Engine<P> {
     pub fn write_batch(&self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
         let core = &*self.core;
         let max = core.options.max_bytes;
-        let track = core.options.compression != Compression::None;
         let mut start = 0usize;
         let mut i = 0usize;
         while i < ends.len() {
@@ -402,7 +413,7 @@ impl<P: Policy> Engine<P> {
                 continue;
             }
             let guard = core.current.load();
-            let (Some(open), Some(shared)) = (guard.as_ref(), core.shared.get()) else {
+            let Some(open) = guard.as_ref() else {
                 drop(guard);
                 self.cold(Cold::Open)?;
                 continue;
@@ -410,19 +421,9 @@ impl<P: Policy> Engine<P> {
             if !open.rotates {
                 return open.file.append(&batch[start..ends[ends.len() - 1]]);
             }
-            let h = shared.header();
-            let slot = open.generation as usize % SLOTS;
-            if track {
-                h.inflight[slot].fetch_add(1, SeqCst);
-            }
-            let done = |()| {
-                if track {
-                    h.inflight[slot].fetch_sub(1, SeqCst);
-                }
-            };
+            let h = open.shared.header();
             let word = h.word.load(SeqCst);
             if generation(word) != open.generation {
-                done(());
                 let stale = open.generation;
                 drop(guard);
                 self.cold(Cold::Reopen(stale))?;
@@ -456,7 +457,6 @@ impl<P: Policy> Engine<P> {
                 }
             }
             if j == i {
-                done(());
                 let generation = open.generation;
                 let len = (ends[i] - start) as u64;
                 drop(guard);
@@ -466,12 +466,9 @@ impl<P: Policy> Engine<P> {
             let end = ends[j - 1];
             let new = pack(open.generation, (size + (end - start) as u64).min(MAX_SIZE));
             if h.word.compare_exchange(word, new, SeqCst, Relaxed).is_err() {
-                done(());
                 continue;
             }
-            let result = open.file.append(&batch[start..end]);
-            done(());
-            result?;
+            open.file.append(&batch[start..end])?;
             start = end;
             i = j;
         }
@@ -585,7 +582,7 @@ impl<P: Policy> Core<P> {
         let mut first = self.cold.lock();
         match what {
             Cold::Open => {
-                if self.current.load().is_none() || self.shared.get().is_none() {
+                if self.current.load().is_none() {
                     self.open_locked(&mut first).map_err(OpenError::into_io)?;
                 }
                 Ok(Vec::new())
@@ -605,18 +602,44 @@ impl<P: Policy> Core<P> {
         }
     }
 
-    fn shared(&self) -> Result<&Shared, OpenError> {
-        if let Some(s) = self.shared.get() {
+    /// The header in use, opening the lock file the first time. Called with the in-process
+    /// mutex held.
+    fn shared(&self) -> Result<Arc<Shared>, OpenError> {
+        if let Some(s) = self.shared.load_full() {
             return Ok(s);
         }
-        let s = if self.options.multiprocess {
-            self.create_dir()?;
-            Shared::open(&self.lock_path, self.options.file_mode)
-                .map_err(|e| OpenError::Lock(self.lock_path.clone(), e))?
+        let s = Arc::new(if self.options.multiprocess {
+            self.open_lock_file()?
         } else {
             Shared::private()
-        };
-        Ok(self.shared.get_or_init(|| s))
+        });
+        self.shared.store(Some(s.clone()));
+        Ok(s)
+    }
+
+    fn open_lock_file(&self) -> Result<Shared, OpenError> {
+        self.create_dir()?;
+        Shared::open(&self.lock_path, self.options.file_mode)
+            .map_err(|e| OpenError::Lock(self.lock_path.clone(), e))
+    }
+
+    /// Takes the inter-process lock of the header in use (called with the in-process mutex
+    /// held). When the lock file was deleted or replaced (its path names another file, or
+    /// none), the processes that open the path from now on share another header: leave ours
+    /// for the one at the path (creating it), so all of them rotate as one again.
+    fn lock(&self) -> Result<(Arc<Shared>, Option<FlockGuard>), OpenError> {
+        let lock_error = |e| OpenError::Lock(self.lock_path.clone(), e);
+        let mut shared = self.shared()?;
+        for attempt in 0.. {
+            let guard = shared.lock().map_err(lock_error)?;
+            if attempt == 3 || shared.is_current() {
+                return Ok((shared, guard));
+            }
+            drop(guard);
+            shared = Arc::new(self.open_lock_file()?);
+            self.shared.store(Some(shared.clone()));
+        }
+        unreachable!()
     }
 
     fn create_dir(&self) -> Result<(), OpenError> {
@@ -631,10 +654,7 @@ impl<P: Policy> Core<P> {
     /// Opens the path and makes it the current file, registering a new file in the header.
     /// Called with the in-process mutex held (`first`: no file was opened yet).
     fn open_locked(&self, first: &mut bool) -> Result<(), OpenError> {
-        let shared = self.shared()?;
-        let _flock = shared
-            .lock()
-            .map_err(|e| OpenError::Lock(self.lock_path.clone(), e))?;
+        let (shared, _flock) = self.lock()?;
         let h = shared.header();
         let fresh = h.magic.load(SeqCst) != MAGIC;
         if fresh || h.fingerprint.load(SeqCst) != self.policy.fingerprint() {
@@ -658,6 +678,15 @@ impl<P: Policy> Core<P> {
             h.dev.store(dev, SeqCst);
             h.ino.store(ino, SeqCst);
             h.word.store(pack(gen, meta.len()), SeqCst);
+        } else {
+            // The registered file: its count is never below what it holds (every byte is
+            // reserved before it is written), unless a process was killed inside a rollover
+            // after retiring the generation (count 0) and before renaming the file. Count
+            // what it holds, or it would grow to twice `maxBytes`.
+            let _ = h.word.fetch_update(SeqCst, SeqCst, |w| {
+                (generation(w) == gen && shared::size(w) < meta.len())
+                    .then(|| pack(gen, meta.len()))
+            });
         }
         if fresh {
             shared.set_magic();
@@ -665,6 +694,7 @@ impl<P: Policy> Core<P> {
         self.current.store(Some(Arc::new(Open {
             file: AppendFile::new(file),
             generation: gen,
+            shared,
             rotates,
         })));
         Ok(())
@@ -701,14 +731,15 @@ impl<P: Policy> Core<P> {
     }
 
     fn rotate_locked(&self, first: &mut bool, expected: u32, len: u64) -> io::Result<Vec<Job>> {
-        let shared = self.shared().map_err(OpenError::into_io)?;
-        let flock = shared.lock()?;
+        let (shared, flock) = self.lock().map_err(OpenError::into_io)?;
         let h = shared.header();
         let word = h.word.load(SeqCst);
         let current = self.current.load_full();
-        let stale = current.as_ref().is_none_or(|o| o.generation != expected);
+        let stale = current
+            .as_ref()
+            .is_none_or(|o| o.generation != expected || !Arc::ptr_eq(&o.shared, &shared));
         if generation(word) != expected || stale {
-            // Another process (or thread) rotated: follow it.
+            // Another process (or thread) rotated, or the lock file was replaced: follow.
             drop(flock);
             if current.as_ref().is_none_or(|o| o.generation == expected) {
                 self.open_locked(first).map_err(OpenError::into_io)?;
@@ -726,6 +757,20 @@ impl<P: Policy> Core<P> {
         }
         let mut jobs = Vec::new();
         let base = &self.options.path;
+        let registered = (h.dev.load(SeqCst), h.ino.load(SeqCst));
+        let replaced = fs::metadata(base).map_or(true, |m| {
+            // Not a FIFO or a folder put there: opening it could block, or fail for ever.
+            m.is_file() && identity(&m) != registered
+        });
+        if replaced && current.as_ref().is_some_and(|o| o.rotates) {
+            // The file we write was removed (or the folder with it) or replaced from
+            // outside: as Python does at its rollover, open the path anew (creating the
+            // folder and the file) rather than writing on into a file nobody sees, or
+            // renaming a file we did not count. The next record decides again.
+            drop(flock);
+            self.open_locked(first).map_err(OpenError::into_io)?;
+            return Ok(Vec::new());
+        }
         let meta = fs::symlink_metadata(base).ok();
         let rolled = match &meta {
             // An empty file is never rolled over; a missing one has nothing to roll.
@@ -741,21 +786,21 @@ impl<P: Policy> Core<P> {
                 // the renamed file after the boundary.
                 let retired = h.word.swap(pack(next_generation(expected), 0), SeqCst);
                 match self.policy.roll(base, &info) {
-                    Ok(_) => true,
+                    Ok(_) => Some(shared::size(retired)),
                     Err(e) => {
                         h.word.store(retired, SeqCst);
                         self.throttle.failed(&format_args!("rollover failed: {e}"));
-                        false
+                        None
                     }
                 }
             }
-            _ => false,
+            _ => None,
         };
         if time_due {
             h.rollover_at
                 .store(self.policy.next_rollover(rollover_at, now), SeqCst);
         }
-        if rolled {
+        if let Some(reserved) = rolled {
             let (dev, ino) = (h.dev.load(SeqCst), h.ino.load(SeqCst));
             let file = self.open_file(false).map_err(OpenError::into_io)?;
             let m = file.metadata()?;
@@ -767,13 +812,14 @@ impl<P: Policy> Core<P> {
             self.current.store(Some(Arc::new(Open {
                 file: AppendFile::new(file),
                 generation: gen,
+                shared: shared.clone(),
                 rotates: m.is_file(),
             })));
             if self.options.compression != Compression::None {
                 jobs.push(Job::Compress(Rotated {
                     dev,
                     ino,
-                    slot: expected as usize % SLOTS,
+                    len: reserved,
                 }));
             } else if self.options.max_age.is_some() || self.options.max_total_bytes.is_some() {
                 jobs.push(Job::Retain);
@@ -814,19 +860,30 @@ impl<P: Policy> Core<P> {
     }
 
     fn compress(&self, r: Rotated) -> io::Result<()> {
-        let Some(shared) = self.shared.get() else {
-            return Ok(());
+        // Rotations move rotated files (under the locks): find and open it under them too,
+        // or a rotation running meanwhile hides it and it stays uncompressed for ever.
+        let (source, mut input) = {
+            let _cold = self.cold.lock();
+            let _flock = self.lock().map_err(OpenError::into_io)?;
+            self.sweep();
+            let Some(source) = self.locate(r.dev, r.ino) else {
+                return Ok(());
+            };
+            let input = File::open(&source)?;
+            (source, input)
         };
-        // Writers that reserved room in the rotated file finish their write first.
+        // Writers that reserved room in the rotated file finish their write first: it is
+        // complete once it holds every byte reserved in it. A writer killed (or failing)
+        // between its reservation and its write never completes it: stop waiting after a
+        // while (for this file only: nothing is left behind for the next one).
         let deadline = Instant::now() + Duration::from_secs(2);
-        while shared.header().inflight[r.slot].load(SeqCst) > 0 && Instant::now() < deadline {
+        let meta = loop {
+            let meta = input.metadata()?;
+            if meta.len() >= r.len || Instant::now() >= deadline {
+                break meta;
+            }
             std::thread::sleep(Duration::from_millis(1));
-        }
-        let Some(source) = self.locate(r.dev, r.ino) else {
-            return Ok(());
         };
-        let mut input = File::open(&source)?;
-        let meta = input.metadata()?;
         if identity(&meta) != (r.dev, r.ino) {
             return Ok(());
         }
@@ -853,7 +910,7 @@ impl<P: Policy> Core<P> {
             }
             // Put it in place under the lock: the source may have moved meanwhile.
             let _cold = self.cold.lock();
-            let _flock = shared.lock()?;
+            let _flock = self.lock().map_err(OpenError::into_io)?;
             match self.locate(r.dev, r.ino) {
                 Some(now_at) => {
                     let mut gz = now_at.clone().into_os_string();
@@ -871,16 +928,83 @@ impl<P: Policy> Core<P> {
         result
     }
 
+    /// Repairs what a process killed while compressing leaves behind (called under the
+    /// locks): a rotated file beside its compressed copy (killed after putting the complete
+    /// copy in place, before deleting the original: every line of it would be kept twice)
+    /// loses the original, and a temporary copy whose process is gone is deleted.
+    fn sweep(&self) {
+        let base = &self.options.path;
+        for plain in self.policy.rotated(base) {
+            if plain.extension().is_some_and(|e| e == "gz") {
+                continue;
+            }
+            let mut gz = plain.clone().into_os_string();
+            gz.push(".gz");
+            if Path::new(&gz).is_file() {
+                if let Err(e) = remove_if_exists(&plain) {
+                    self.throttle
+                        .failed(&format_args!("cannot delete {}: {e}", plain.display()));
+                }
+            }
+        }
+        #[cfg(unix)]
+        {
+            // `.NAME.gz.tmp-PID`, NAME one of ours (`BASE.` and a suffix).
+            let (Some(dir), Some(name)) = (base.parent(), base.file_name()) else {
+                return;
+            };
+            let mut prefix = OsString::from(".");
+            prefix.push(name);
+            prefix.push(".");
+            let Ok(entries) = fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let Some(rest) = file
+                    .as_encoded_bytes()
+                    .strip_prefix(prefix.as_encoded_bytes())
+                else {
+                    continue;
+                };
+                let Some(at) = rest.windows(8).rposition(|w| w == b".gz.tmp-") else {
+                    continue;
+                };
+                let pid = std::str::from_utf8(&rest[at + 8..])
+                    .ok()
+                    .and_then(|p| p.parse::<libc::pid_t>().ok());
+                let Some(pid) = pid.filter(|&p| p > 0) else {
+                    continue;
+                };
+                // SAFETY: signal 0 only checks whether the process exists.
+                let gone = unsafe { libc::kill(pid, 0) } == -1
+                    && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+                // And untouched for a while: a process in another PID namespace (another
+                // container writing the same folder) is invisible here, but a copy it is
+                // writing keeps changing.
+                let stale = || {
+                    entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|m| m.elapsed().is_ok_and(|age| age > STALE_TEMPORARY))
+                };
+                if gone && at > 0 && stale() {
+                    let _ = remove_if_exists(&entry.path());
+                }
+            }
+        }
+    }
+
     /// Retention by age and total size, oldest first, our names only.
     fn retain(&self) {
         if self.options.max_age.is_none() && self.options.max_total_bytes.is_none() {
             return;
         }
-        let Some(shared) = self.shared.get() else {
+        if self.shared.load().is_none() {
             return;
-        };
+        }
         let _cold = self.cold.lock();
-        let Ok(_flock) = shared.lock() else { return };
+        let Ok(_flock) = self.lock() else { return };
         let now = self.clock.now();
         let files: Vec<(PathBuf, u64, Option<SystemTime>)> = self
             .policy
@@ -1038,4 +1162,69 @@ macro_rules! engine_sink_impls {
             }
         }
     };
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::policy::Cascade;
+
+    fn engine(path: &Path) -> Engine<Cascade> {
+        let options = EngineOptions {
+            path: path.to_owned(),
+            max_bytes: 100,
+            truncate: false,
+            delay: false,
+            file_mode: 0o640,
+            compression: Compression::None,
+            max_age: None,
+            max_total_bytes: None,
+            multiprocess: true,
+        };
+        Engine::new(options, Cascade { backup_count: 10 }, Arc::new(SystemClock)).unwrap()
+    }
+
+    /// A process killed inside a rollover, after it retired the generation (count 0) and
+    /// before it renamed the full file: the others reopen the path, find the same file, and
+    /// used to take the count of 0 for it, filling it to twice `maxBytes`.
+    #[test]
+    fn a_rollover_killed_before_its_rename_leaves_no_file_past_max_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let survivor = engine(&path);
+        let killed = engine(&path);
+        for i in 0..9 {
+            killed
+                .write_record(format!("k{i:08}\n").as_bytes())
+                .unwrap();
+        }
+        // What the killed process did before its rename, then nothing more.
+        let open = killed.core.current.load_full().unwrap();
+        let h = open.shared.header();
+        h.word
+            .swap(pack(next_generation(open.generation), 0), SeqCst);
+        std::mem::forget(killed);
+        let fresh = engine(&path);
+        for i in 0..30 {
+            survivor
+                .write_record(format!("s{i:08}\n").as_bytes())
+                .unwrap();
+            fresh.write_record(format!("f{i:08}\n").as_bytes()).unwrap();
+        }
+        let mut lines = 0;
+        for entry in fs::read_dir(dir.path()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name().to_string_lossy().starts_with("app.log") {
+                let text = fs::read_to_string(entry.path()).unwrap();
+                assert!(
+                    text.len() < 100,
+                    "{:?}: {} bytes",
+                    entry.file_name(),
+                    text.len()
+                );
+                lines += text.lines().count();
+            }
+        }
+        assert_eq!(lines, 69);
+    }
 }

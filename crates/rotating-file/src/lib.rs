@@ -79,12 +79,17 @@
 //!   single record is larger;
 //! - the **time schedule** (`rollover_at`) of the timed handler lives in the same header,
 //!   so processes agree on when to rotate;
-//! - writers between their reservation and their `write` are counted per generation, so
-//!   that compression reads a rotated file only once it is complete.
+//! - the bytes reserved in a file when it is rotated are known, so compression reads a
+//!   rotated file once it holds them all (a writer killed between its reservation and its
+//!   `write` delays only that file's compression, by at most two seconds).
 //!
 //! All writers must use the same path and parameters, and the file must not be rotated by
 //! another tool (use the watched-file handler with `logrotate`). A process that dies while
-//! holding the lock releases it (`flock`). Off unix, and with
+//! holding the lock releases it (`flock`), and what a process killed inside a rollover or a
+//! compression leaves behind is put right by the next one. As Python does at each rollover,
+//! a file (or folder) removed from outside is created anew at the next boundary. A lock file
+//! deleted or replaced is left for the one at its path at the next boundary; the lock file
+//! must never be truncated: processes that map it would die of `SIGBUS`. Off unix, and with
 //! [`with_multiprocess(false)`](RotatingFileSinkBuilder::with_multiprocess), the header lives
 //! in memory and only one process may write the file.
 //!

@@ -10,8 +10,9 @@
 //! - `fingerprint`: which schedule `rollover_at` belongs to (a process with another
 //!   configuration recomputes it);
 //! - `dev`/`ino`: the identity of the active file of the current generation;
-//! - `inflight`: writers between their reservation and the end of their `write`, per
-//!   generation (modulo 4), so that compression waits until a rotated file is complete.
+//! - four unused words (earlier versions counted writers in flight there: a counter that a
+//!   writer killed in the middle of its `write` leaves raised for ever). Compression now waits
+//!   until a rotated file holds the bytes reserved in it (see the engine).
 //!
 //! Without multi-process support the same header lives in private memory and no lock file is
 //! created.
@@ -23,6 +24,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// "TRHROT01" little-endian: a lock file whose header has another value is initialised anew.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"TRHROT01");
@@ -32,8 +34,9 @@ const SIZE_BITS: u32 = 40;
 /// The largest size the header can count (1 TiB); larger counts saturate.
 pub(crate) const MAX_SIZE: u64 = (1 << SIZE_BITS) - 1;
 const GEN_MASK: u64 = (1 << (64 - SIZE_BITS)) - 1;
-/// How many generations keep their own in-flight counter.
-pub(crate) const SLOTS: usize = 4;
+/// Unused words at the end of the header (kept: the layout is shared with running
+/// processes of earlier versions).
+const SLOTS: usize = 4;
 
 /// The shared header (one page; only the start is used).
 #[repr(C, align(64))]
@@ -45,7 +48,7 @@ pub(crate) struct Header {
     pub(crate) dev: AtomicU64,
     pub(crate) ino: AtomicU64,
     _pad: [u64; 2],
-    pub(crate) inflight: [AtomicU64; SLOTS],
+    _unused: [AtomicU64; SLOTS],
 }
 
 impl Header {
@@ -58,7 +61,7 @@ impl Header {
             dev: AtomicU64::new(0),
             ino: AtomicU64::new(0),
             _pad: [0; 2],
-            inflight: Default::default(),
+            _unused: Default::default(),
         }
     }
 }
@@ -137,11 +140,15 @@ impl Shared {
             .mode(mode)
             .open(path)?;
         {
-            let _lock = flock(&file)?;
-            if file.metadata()?.len() < MAP_LEN as u64 {
+            flock(&file)?;
+            let extended = match file.metadata() {
                 // A new lock file (zeros: no magic, initialised by the engine under the lock).
-                file.set_len(MAP_LEN as u64)?;
-            }
+                Ok(m) if m.len() < MAP_LEN as u64 => file.set_len(MAP_LEN as u64),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            unlock(&file);
+            extended?;
         }
         // SAFETY: a shared read-write mapping of a file we keep open; the length is the
         // file's (at least MAP_LEN); the result is checked.
@@ -182,10 +189,34 @@ impl Shared {
 
     /// Takes the inter-process lock (a no-op for a private header). Callers also hold the
     /// engine's in-process mutex: `flock` does not exclude threads sharing one descriptor.
-    pub(crate) fn lock(&self) -> io::Result<Option<FlockGuard<'_>>> {
+    pub(crate) fn lock(self: &Arc<Self>) -> io::Result<Option<FlockGuard>> {
         match &self.backing {
-            Backing::Mapped { file, .. } => flock(file).map(Some),
+            Backing::Mapped { file, .. } => {
+                flock(file)?;
+                Ok(Some(FlockGuard {
+                    shared: self.clone(),
+                }))
+            }
             Backing::Private(_) => Ok(None),
+        }
+    }
+
+    /// Whether the lock file's path still names the file this header is mapped from (false
+    /// once it was deleted, or replaced by another file: processes that open the path now
+    /// share another header, and this one must be left). Always true for a private header.
+    pub(crate) fn is_current(&self) -> bool {
+        match &self.backing {
+            #[cfg(unix)]
+            Backing::Mapped { file, path } => {
+                use std::os::unix::fs::MetadataExt;
+                match (file.metadata(), std::fs::metadata(path)) {
+                    (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+                    (Ok(_), Err(e)) => e.kind() != io::ErrorKind::NotFound,
+                    // Cannot tell: keep it.
+                    (Err(_), _) => true,
+                }
+            }
+            _ => true,
         }
     }
 
@@ -215,20 +246,19 @@ impl Drop for Shared {
     }
 }
 
-/// Holds an exclusive `flock` until dropped.
-pub(crate) struct FlockGuard<'a> {
-    #[cfg_attr(not(unix), allow(dead_code))]
-    file: &'a File,
+/// Holds an exclusive `flock` on a lock file until dropped.
+pub(crate) struct FlockGuard {
+    shared: Arc<Shared>,
 }
 
 #[cfg(unix)]
-fn flock(file: &File) -> io::Result<FlockGuard<'_>> {
+fn flock(file: &File) -> io::Result<()> {
     use std::os::unix::io::AsRawFd;
     loop {
         // SAFETY: a plain syscall on a descriptor we own.
         let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
         if r == 0 {
-            return Ok(FlockGuard { file });
+            return Ok(());
         }
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {
@@ -238,19 +268,25 @@ fn flock(file: &File) -> io::Result<FlockGuard<'_>> {
 }
 
 #[cfg(not(unix))]
-fn flock(file: &File) -> io::Result<FlockGuard<'_>> {
-    Ok(FlockGuard { file })
+fn flock(_file: &File) -> io::Result<()> {
+    Ok(())
 }
 
-impl Drop for FlockGuard<'_> {
+fn unlock(_file: &File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: a plain syscall on a descriptor that outlives the call.
+        unsafe {
+            libc::flock(_file.as_raw_fd(), libc::LOCK_UN);
+        }
+    }
+}
+
+impl Drop for FlockGuard {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: a plain syscall on a descriptor that outlives the guard.
-            unsafe {
-                libc::flock(self.file.as_raw_fd(), libc::LOCK_UN);
-            }
+        if let Backing::Mapped { file, .. } = &self.shared.backing {
+            unlock(file);
         }
     }
 }

@@ -6,6 +6,8 @@ use std::io;
 use std::io::Write;
 use std::sync::Arc;
 
+use tracing_handlers_core::shutdown::write_unless_exiting;
+
 /// An open file that takes each record with one system call: the write path of the file
 /// handlers (plain, watched and rotating).
 ///
@@ -59,9 +61,19 @@ impl AppendFile {
     ///
     /// The system call's error (after retrying an interrupted call), or
     /// [`WriteZero`](io::ErrorKind::WriteZero) when the file takes no more bytes.
+    ///
+    /// Once the process is exiting and the exit flush is over, nothing more is written (see
+    /// [`write_unless_exiting`]): a write the process ends in the middle of is cut by the
+    /// kernel between pages, a torn last line.
     #[cfg(unix)]
     #[inline(always)]
-    pub fn append(&self, mut bytes: &[u8]) -> io::Result<()> {
+    pub fn append(&self, bytes: &[u8]) -> io::Result<()> {
+        write_unless_exiting(|| self.append_now(bytes)).unwrap_or(Ok(()))
+    }
+
+    #[cfg(unix)]
+    #[inline(always)]
+    fn append_now(&self, mut bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::io::AsRawFd;
         let fd = self.file.as_raw_fd();
         while !bytes.is_empty() {
@@ -106,7 +118,7 @@ impl AppendFile {
     #[cfg(not(unix))]
     #[inline(always)]
     pub fn append(&self, bytes: &[u8]) -> io::Result<()> {
-        (&*self.file).write_all(bytes)
+        write_unless_exiting(|| (&*self.file).write_all(bytes)).unwrap_or(Ok(()))
     }
 }
 

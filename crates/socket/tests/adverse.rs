@@ -4,12 +4,13 @@
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};
 use tracing_handlers_core::{FieldSet, FormatHandler, Handler, Level, MemorySink, Record};
 use tracing_handlers_socket::{Receiver, ReceiverOptions, SocketHandler};
+use tracing_handlers_test_support::within;
 
 fn memory_dispatch() -> (Dispatch, Arc<MemorySink>) {
     let sink = Arc::new(MemorySink::new());
@@ -25,21 +26,6 @@ fn memory_dispatch() -> (Dispatch, Arc<MemorySink>) {
 fn log(handler: &SocketHandler, msg: &str) {
     let fields = FieldSet::new();
     handler.handle(&Record::new(Level::INFO, "portal", msg, &fields));
-}
-
-/// Runs `f` on a thread and fails the test if it has not returned within `limit` (a hang
-/// turned into a failure, not a timing assertion).
-fn within<T: Send + 'static>(
-    limit: Duration,
-    what: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
 }
 
 /// A peer that accepts and never reads: the sender thread is stuck in a write (for the

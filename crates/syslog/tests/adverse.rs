@@ -4,26 +4,12 @@
 use std::io::Read;
 use std::net::{TcpListener, UdpSocket};
 use std::os::unix::net::{UnixDatagram, UnixListener};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing_handlers_core::{FieldSet, Handler, Level, OverflowPolicy, Record};
 use tracing_handlers_syslog::{SockType, SyslogHandler};
-
-/// Runs `f` on a thread and fails the test if it has not returned within `limit` (a hang
-/// turned into a failure, not a timing assertion).
-fn within<T: Send + 'static>(
-    limit: Duration,
-    what: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
-}
+use tracing_handlers_test_support::within;
 
 fn log(handler: &SyslogHandler, msg: &str) {
     let fields = FieldSet::new();

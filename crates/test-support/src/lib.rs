@@ -92,3 +92,23 @@ pub fn rerun_as_child(test: &str, role: &str, env: &[(&str, &str)]) -> std::proc
 pub fn child_role() -> Option<String> {
     std::env::var(CHILD_ROLE).ok()
 }
+
+/// Runs `f` on another thread and returns its result, or fails the test when it has not
+/// returned within `limit`: a hang (a deadlock, a wait that never ends) turned into a
+/// failure, not a timing assertion.
+///
+/// # Panics
+///
+/// When `f` has not returned within `limit`, or panicked.
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{what} did not return within {limit:?}"))
+}

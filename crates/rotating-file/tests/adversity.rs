@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
 
+mod common;
+use common::read_rotated;
+
 /// `{tag}{i:08}\n`: ten bytes.
 fn line(tag: char, i: usize) -> String {
     format!("{tag}{i:08}\n")
@@ -29,17 +32,7 @@ fn read_all(dir: &Path) -> (Vec<String>, Vec<(String, usize)>) {
         if !name.starts_with("app.log") {
             continue;
         }
-        let bytes = if name.ends_with(".gz") {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(
-                &mut flate2::read::GzDecoder::new(fs::File::open(entry.path()).unwrap()),
-                &mut out,
-            )
-            .unwrap();
-            out
-        } else {
-            fs::read(entry.path()).unwrap()
-        };
+        let bytes = read_rotated(&entry.path());
         sizes.push((name, bytes.len()));
         lines.extend(String::from_utf8(bytes).unwrap().lines().map(str::to_owned));
     }

@@ -15,6 +15,9 @@ use tracing_handlers_core::{FieldSet, Handler, Level, Record, Sink};
 use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
 use tracing_handlers_test_support::{child_role, CHILD_ROLE};
 
+mod common;
+use common::read_rotated;
+
 const PROCESSES: usize = 4;
 const LINES: usize = 20_000;
 const MAX_BYTES: u64 = 100_000;
@@ -37,17 +40,7 @@ fn check(dir: &Path, writers: usize, lines: usize, max: u64) -> usize {
             continue;
         }
         files += 1;
-        let bytes = if name.ends_with(".gz") {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(
-                &mut flate2::read::GzDecoder::new(fs::File::open(entry.path()).unwrap()),
-                &mut out,
-            )
-            .unwrap();
-            out
-        } else {
-            fs::read(entry.path()).unwrap()
-        };
+        let bytes = read_rotated(&entry.path());
         assert!(
             (bytes.len() as u64) < max,
             "{name} holds {} bytes (maxBytes {max})",

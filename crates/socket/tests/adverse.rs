@@ -7,26 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};
-use tracing_handlers_core::{FieldSet, FormatHandler, Handler, Level, MemorySink, Record};
+use tracing_handlers_core::Handler;
 use tracing_handlers_socket::{Receiver, ReceiverOptions, SocketHandler};
 use tracing_handlers_test_support::within;
 
-fn memory_dispatch() -> (Dispatch, Arc<MemorySink>) {
-    let sink = Arc::new(MemorySink::new());
-    let mut set = HandlerSet::new();
-    let h = set.add_handler(HandlerEntry::new(
-        "out",
-        Arc::new(FormatHandler::new(sink.clone())),
-    ));
-    set.tree.root_mut().handlers.push(h);
-    (Dispatch::new(set), sink)
-}
-
-fn log(handler: &SocketHandler, msg: &str) {
-    let fields = FieldSet::new();
-    handler.handle(&Record::new(Level::INFO, "portal", msg, &fields));
-}
+mod common;
+use common::{log, memory_dispatch};
 
 /// A peer that accepts and never reads: the sender thread is stuck in a write (for the
 /// write timeout) when the shutdown deadline passes. What it holds is counted as dropped by

@@ -13,28 +13,15 @@ use tracing_handlers_core::{
 use tracing_handlers_socket::pickle::{load, PickleLimits, PickleValue};
 use tracing_handlers_socket::{Receiver, ReceiverOptions, SocketHandler};
 
+mod common;
+use common::{log, memory_dispatch};
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn memory_dispatch() -> (Dispatch, Arc<MemorySink>) {
-    let sink = Arc::new(MemorySink::new());
-    let mut set = HandlerSet::new();
-    let h = set.add_handler(HandlerEntry::new(
-        "out",
-        Arc::new(FormatHandler::new(sink.clone())),
-    ));
-    set.tree.root_mut().handlers.push(h);
-    (Dispatch::new(set), sink)
-}
-
-fn log(handler: &SocketHandler, msg: &str) {
-    let fields = FieldSet::new();
-    handler.handle(&Record::new(Level::INFO, "portal", msg, &fields));
 }
 
 fn read_msg(stream: &mut impl Read) -> String {

@@ -771,7 +771,9 @@ impl<P: Policy> Core<P> {
             self.open_locked(first).map_err(OpenError::into_io)?;
             return Ok(Vec::new());
         }
-        let meta = fs::symlink_metadata(base).ok();
+        // Through a symbolic link: a link to a regular file rolls, the link itself renamed
+        // and a regular file opened at the path, as CPython's `os.rename` does.
+        let meta = fs::metadata(base).ok();
         let rolled = match &meta {
             // An empty file is never rolled over; a missing one has nothing to roll.
             Some(m) if m.is_file() && m.len() > 0 => {

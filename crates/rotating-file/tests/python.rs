@@ -362,3 +362,77 @@ fn rfh_a_huge_backup_count_rolls_as_python_does_with_one_large_enough() {
         .expect("three rollovers with backupCount=10**18 finish");
     assert_eq!(mine, theirs, "ours (left) vs CPython (right)");
 }
+
+/// A log path that is a symbolic link (`/var/log/app.log` to a bigger disk): CPython renames
+/// the link itself (`app.log.1` is then the link, the data stays in its target) and opens a
+/// new regular `app.log`. Before, ours never rolled such a path and it grew without bound.
+#[cfg(unix)]
+#[test]
+fn rfh_a_symlinked_log_path_rolls_as_python_does() {
+    const SYMLINK_RUNNER: &str = r#"
+import logging, logging.handlers, os, sys
+d = sys.argv[1]
+os.makedirs(os.path.join(d, 'data'))
+open(os.path.join(d, 'data', 'target.log'), 'w').close()
+os.symlink(os.path.join('data', 'target.log'), os.path.join(d, 'app.log'))
+h = logging.handlers.RotatingFileHandler(os.path.join(d, 'app.log'), maxBytes=30, backupCount=2)
+h.setFormatter(logging.Formatter('%(message)s'))
+for i in range(12):
+    h.handle(logging.makeLogRecord({'msg': 'record %02d' % i, 'levelname': 'INFO', 'levelno': 20}))
+h.close()
+"#;
+    if !require("python3", "rfh_a_symlinked_log_path_rolls_as_python_does") {
+        return;
+    }
+    // Every name, whether it is a link, and what reading it gives.
+    fn describe(dir: &Path) -> String {
+        let mut out = String::new();
+        for sub in ["", "data"] {
+            let mut names: Vec<String> = fs::read_dir(dir.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| !n.starts_with('.') && n != "data")
+                .collect();
+            names.sort();
+            for n in names {
+                let p = dir.join(sub).join(&n);
+                let link = fs::symlink_metadata(&p).unwrap().file_type().is_symlink();
+                let text = fs::read_to_string(&p).unwrap().replace('\n', "|");
+                out.push_str(&format!("{sub}/{n} link={link} {text}\n"));
+            }
+        }
+        out
+    }
+    let theirs_dir = tempfile::tempdir().unwrap();
+    let script = theirs_dir.path().join("run.py");
+    fs::write(&script, SYMLINK_RUNNER).unwrap();
+    let logs = theirs_dir.path().join("logs");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&logs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let theirs = describe(&logs);
+
+    let mine_dir = tempfile::tempdir().unwrap();
+    let logs = mine_dir.path().join("logs");
+    fs::create_dir_all(logs.join("data")).unwrap();
+    fs::write(logs.join("data/target.log"), "").unwrap();
+    std::os::unix::fs::symlink("data/target.log", logs.join("app.log")).unwrap();
+    let sink = RotatingFileSink::builder(logs.join("app.log"))
+        .with_max_bytes(30)
+        .with_backup_count(2)
+        .with_multiprocess(false)
+        .build()
+        .unwrap();
+    let handler =
+        FormatHandler::new(sink).with_formatter(Formatter::percent("%(message)s").unwrap());
+    let fields = FieldSet::new();
+    for i in 0..12 {
+        let msg = format!("record {i:02}");
+        handler.handle(&Record::new(Level::INFO, "", &msg, &fields));
+    }
+    drop(handler);
+    assert_eq!(describe(&logs), theirs, "ours (left) vs CPython (right)");
+}

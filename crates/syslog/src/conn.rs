@@ -159,13 +159,40 @@ impl Conn {
     ) -> io::Result<Conn> {
         let mut tls = ClientConnection::new(config.clone(), name.clone())
             .map_err(|e| io::Error::other(e.to_string()))?;
-        counting
-            .sock
-            .set_read_timeout(Some(target.connect_timeout))?;
+        // One deadline for the whole handshake: a server that trickles bytes must not
+        // stretch it read by read.
+        let timeout = target.connect_timeout;
+        let deadline = tracing_handlers_core::shutdown::deadline_after(timeout);
+        let timed_out = || {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the TLS handshake did not finish within {timeout:?}"),
+            )
+        };
         while tls.is_handshaking() {
-            tls.complete_io(&mut counting)?;
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(timed_out());
+            }
+            counting.sock.set_read_timeout(Some(left))?;
+            counting.sock.set_write_timeout(Some(left))?;
+            match tls.complete_io(&mut counting) {
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(timed_out())
+                }
+                Err(e) => return Err(e),
+            }
         }
         counting.sock.set_read_timeout(None)?;
+        counting
+            .sock
+            .set_write_timeout(Some(target.write_timeout))?;
         Ok(Conn::Tls(Box::new(StreamOwned::new(tls, counting))))
     }
 

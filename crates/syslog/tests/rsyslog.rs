@@ -601,16 +601,28 @@ fn a_burst_of_100k_never_blocks_beyond_the_policy() {
     // Peer down: every call still returns at once; the buffer keeps what fits. The burst
     // starts once the sender has noticed (until then the kernel still accepts writes on the
     // dead connection, a window whose size depends only on timing).
-    let up = handler.stats();
+    // Noticed: the connection is reported lost (or a reconnect failed); when the kernel
+    // still held unacknowledged messages, they are counted as possibly lost as well.
+    let source = format!("syslog tcp 127.0.0.1:{}", rs.tcp);
+    let lost_reports = || {
+        reports_about(&source)
+            .iter()
+            .filter(|r| r.contains("reconnecting") || r.contains("connect failed"))
+            .count()
+    };
+    let (up, reported) = (handler.stats(), lost_reports());
     rs.stop();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while handler.stats().possibly_lost == up.possibly_lost && Instant::now() < deadline {
+    while handler.stats().possibly_lost == up.possibly_lost
+        && lost_reports() == reported
+        && Instant::now() < deadline
+    {
         handler.handle(&record(Level::INFO, "probe", &fields));
         std::thread::sleep(Duration::from_millis(1));
     }
     let stats = handler.stats();
     assert!(
-        stats.possibly_lost > up.possibly_lost,
+        stats.possibly_lost > up.possibly_lost || lost_reports() > reported,
         "the stopped peer was never noticed: {stats:?}"
     );
     let (total, slowest) = burst("burst-down");
@@ -651,4 +663,44 @@ fn rfc3164_over_unix_and_udp_is_parsed_with_its_tag() {
         assert_eq!(lines[0].procid, pid());
         assert_eq!(lines[0].msg, token);
     }
+}
+
+/// A TLS server that accepts and never answers (a hung daemon, a plain-TCP port behind a
+/// firewall that holds connections): `build` fails within the connect timeout with an error
+/// that says so, not with a bare "Resource temporarily unavailable".
+#[test]
+fn a_tls_handshake_that_never_finishes_fails_within_the_connect_timeout_and_says_so() {
+    if !have("openssl", "version") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "openssl is required under CI"
+        );
+        println!("SKIP: openssl is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    make_certificates(dir.path());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+    let ca = dir.path().join("ca.pem");
+    let result = tracing_handlers_test_support::within(
+        Duration::from_secs(20),
+        "a build whose TLS handshake never finishes",
+        move || {
+            SyslogHandler::builder()
+                .with_address(("127.0.0.1", port))
+                .with_tls(TlsOptions::new(ca))
+                .with_connect_timeout(Duration::from_millis(300))
+                .build()
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    );
+    let err = result.expect_err("the handshake cannot finish");
+    assert!(
+        err.contains("the TLS handshake did not finish within 300ms"),
+        "{err}"
+    );
+    drop(held.join());
 }

@@ -226,6 +226,10 @@ impl Builder {
 
     /// Installs a panic hook that logs the panic (message and location) at CRITICAL on the
     /// logger `panic`, then runs the previous hook.
+    ///
+    /// The record is logged from a short-lived helper thread named as the panicking one (so
+    /// `%(thread)d` is the helper's), which the panicking thread waits for, at most a second:
+    /// a handler that panicked on it inside the hook itself would abort the process.
     pub fn with_panic_hook(mut self) -> Self {
         self.panic_hook = true;
         self
@@ -427,31 +431,87 @@ type Watcher = tracing_handlers_config::reload::ConfigWatcher;
 #[cfg(not(feature = "config"))]
 type Watcher = ();
 
+/// How long a panicking thread waits for its panic to be logged. The record is logged by a
+/// helper thread (see [`install_panic_hook`]); when that helper is stuck (the panic happened
+/// while a handler held a lock its write needs) the panicking thread goes on after this
+/// long, and the helper finishes once the unwinding releases the lock.
+const PANIC_LOG_WAIT: Duration = Duration::from_secs(1);
+
+thread_local! {
+    /// Whether this thread is a panic hook's helper, logging another thread's panic.
+    static PANIC_LOGGER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let location = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let payload = info
-            .payload()
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(non-text payload)");
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or("<unnamed>");
-        tracing_handlers_core::critical!(
-            target: "panic",
-            location = location.as_str(),
-            "thread '{}' panicked at {}: {}",
-            name,
-            location,
-            payload
-        );
+        // A panic of the helper itself (a handler that panics on the panic record) is not
+        // logged again: that would go on for ever.
+        if !PANIC_LOGGER.try_with(std::cell::Cell::get).unwrap_or(true) {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let payload = info
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(non-text payload)");
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or("<unnamed>");
+            let message = format!("thread '{name}' panicked at {location}: {payload}");
+            log_panic(thread.name().map(str::to_owned), location, message);
+        }
         previous(info);
     }));
+}
+
+/// Logs a panic at CRITICAL on the logger `panic`, from a helper thread.
+///
+/// A handler that panics while the panic hook runs would abort the process ("thread panicked
+/// while processing panic"): the dispatcher's `catch_unwind` cannot stop a panic inside a
+/// panic hook. On the helper such a panic is an ordinary one, caught by the dispatcher. The
+/// helper uses this thread's subscriber and name, and this thread waits for it (at most
+/// [`PANIC_LOG_WAIT`]). When no thread can be started the record is logged here.
+fn log_panic(thread_name: Option<String>, location: String, message: String) {
+    let current = tracing::dispatcher::get_default(Clone::clone);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let log = move || {
+        tracing::dispatcher::with_default(&current, || {
+            tracing_handlers_core::critical!(
+                target: "panic",
+                location = location.as_str(),
+                "{}",
+                message
+            );
+        });
+    };
+    let shared = Arc::new(std::sync::Mutex::new(Some(log)));
+    let for_helper = shared.clone();
+    let mut helper = std::thread::Builder::new();
+    if let Some(name) = thread_name {
+        helper = helper.name(name);
+    }
+    let spawned = helper.spawn(move || {
+        let _ = PANIC_LOGGER.try_with(|p| p.set(true));
+        let log = for_helper.lock().ok().and_then(|mut l| l.take());
+        if let Some(log) = log {
+            log();
+        }
+        let _ = done_tx.send(());
+    });
+    match spawned {
+        Ok(_) => {
+            let _ = done_rx.recv_timeout(PANIC_LOG_WAIT);
+        }
+        Err(_) => {
+            let log = shared.lock().ok().and_then(|mut l| l.take());
+            if let Some(log) = log {
+                log();
+            }
+        }
+    }
 }
 
 /// Keeps logging installed; dropping it flushes and shuts the handlers down (waiting at most

@@ -26,7 +26,10 @@ pub(crate) fn apply(tree: &mut LoggerTree, spec: &str) -> Vec<String> {
         };
         match (target, level) {
             (None, Some(level)) => tree.root_mut().level = level,
-            (Some(t), Some(level)) if !t.is_empty() => tree.logger_mut(t).level = level,
+            // `a=b=info` is not a directive (env_logger refuses it too), not the logger `a=b`.
+            (Some(t), Some(level)) if !t.is_empty() && !t.contains('=') => {
+                tree.logger_mut(t).level = level;
+            }
             // A bare target means "everything from it" in env_logger.
             (None, None) => tree.logger_mut(directive).level = Level::TRACE,
             _ => bad.push(directive.to_owned()),
@@ -69,5 +72,42 @@ mod tests {
         assert!(tree.effective_level("noisy") > Level::CRITICAL);
         assert_eq!(tree.effective_level("web"), Level::WARNING);
         assert_eq!(bad, vec!["x[span]=trace", "y=loud"]);
+    }
+}
+
+#[cfg(test)]
+mod odd_values {
+    use super::*;
+
+    #[test]
+    fn odd_values_never_panic_and_bad_ones_are_returned() {
+        let huge = "a::b=debug,".repeat(100_000);
+        let long_target = format!("{}=info", "x".repeat(1_000_000));
+        for spec in [
+            "",
+            ",,,",
+            " , ",
+            "::",
+            "::=debug",
+            "é=info",
+            "..a=info",
+            "a..b=warn",
+            "\u{0}",
+            huge.as_str(),
+            long_target.as_str(),
+        ] {
+            let mut tree = LoggerTree::new();
+            assert!(apply(&mut tree, spec).is_empty(), "{spec:?}");
+            let _ = tree.effective_level("a.b");
+        }
+        for spec in ["=", "==", "=debug", "info=", "a=b=info", "a=99999999999"] {
+            let mut tree = LoggerTree::new();
+            assert_eq!(apply(&mut tree, spec), vec![spec.to_owned()], "{spec:?}");
+            assert_eq!(tree.effective_level("root"), Level::WARNING, "{spec:?}");
+            assert_eq!(tree.effective_level("a"), Level::WARNING, "{spec:?}");
+        }
+        let mut tree = LoggerTree::new();
+        assert!(apply(&mut tree, "OFF").is_empty());
+        assert!(tree.effective_level("a.b") > Level::CRITICAL);
     }
 }

@@ -84,8 +84,10 @@ static REPORTER: RwLock<Option<Reporter>> = RwLock::new(None);
 
 /// Replaces the process-wide error reporter.
 ///
-/// The reporter must not log through `tracing` (that would re-enter the handlers that are
-/// failing) and must not panic.
+/// The reporter should not log through `tracing` (an event it logs while a handler is failing
+/// is dropped rather than handed back to that handler) and should not panic: a reporter that
+/// panics is contained (the logging call still returns normally) and that report goes to the
+/// [`default_reporter`] instead. It may replace itself.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,11 +112,17 @@ pub fn reset_error_reporter() {
     *REPORTER.write() = None;
 }
 
-/// Hands `report` to the current reporter.
+/// Hands `report` to the current reporter (never panics: a panic in a replaced reporter is
+/// caught, and the report then goes to the [`default_reporter`]).
 pub fn report(report: &Report<'_>) {
     let reporter = REPORTER.read().clone();
     match reporter {
-        Some(r) => r(report),
+        Some(r) => {
+            let call = std::panic::AssertUnwindSafe(|| r(report));
+            if std::panic::catch_unwind(call).is_err() {
+                default_reporter(report);
+            }
+        }
         None => default_reporter(report),
     }
 }

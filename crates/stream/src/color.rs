@@ -17,7 +17,9 @@ pub const RESET: &str = "\x1b[0m";
 #[non_exhaustive]
 pub enum ColorMode {
     /// Colours when the destination is a terminal (stdout or stderr for which
-    /// [`IsTerminal`](std::io::IsTerminal) holds); never for other writers. The default.
+    /// [`IsTerminal`](std::io::IsTerminal) holds), unless `NO_COLOR` is set to a non-empty
+    /// value or `TERM` is `dumb`; never for other writers. Decided when the sink is made.
+    /// The default.
     #[default]
     Auto,
     /// Always colour.

@@ -48,7 +48,7 @@
 //! | one record | one write of line + terminator, then flush | the same |
 //! | terminator | `"\n"`, per instance | [`FormatHandler::with_terminator`](tracing_handlers_core::FormatHandler::with_terminator) |
 //! | `close()` | leaves the stream open | shutdown only flushes |
-//! | colours | none | by level on a terminal: [`ColorMode`], [`LevelColors`] |
+//! | colours | none | by level on a terminal (not with `NO_COLOR` or `TERM=dumb`): [`ColorMode`], [`LevelColors`] |
 //!
 //! # Feature flags
 //!

@@ -93,15 +93,16 @@ impl StreamSink {
         )
     }
 
-    /// Colours lines by level: always, never, or (the default) when the stream is a terminal.
+    /// Colours lines by level: always, never, or (the default, [`ColorMode::Auto`]) when the
+    /// stream is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
     #[must_use]
     pub fn with_colors(mut self, mode: ColorMode) -> Self {
         let on = match mode {
             ColorMode::Always => true,
             ColorMode::Never => false,
             ColorMode::Auto => match self.target {
-                Target::Stderr => io::stderr().is_terminal(),
-                Target::Stdout => io::stdout().is_terminal(),
+                Target::Stderr => io::stderr().is_terminal() && colors_allowed_by_env(),
+                Target::Stdout => io::stdout().is_terminal() && colors_allowed_by_env(),
                 Target::Writer(_) => false,
             },
         };
@@ -165,6 +166,15 @@ impl StreamSink {
             Target::Writer(w) => w.lock().flush(),
         }
     }
+}
+
+/// Whether the environment lets [`ColorMode::Auto`] colour a terminal: not when `NO_COLOR` is
+/// set to a non-empty value (<https://no-color.org>), nor when `TERM` is `dumb` (a terminal
+/// that shows escape sequences as text, such as Emacs' `M-x shell`).
+fn colors_allowed_by_env() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    !no_color && !dumb
 }
 
 // === impl Sink ===

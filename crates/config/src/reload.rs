@@ -2,6 +2,7 @@
 //! or on an explicit call, the new handler set replaces the old one whole. An invalid new file
 //! keeps the old set and reports why.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use parking_lot::Mutex;
 use tracing_handlers_core::dispatch::Dispatch;
 use tracing_handlers_core::report::{report, Report, ReportKind};
 
-use crate::ConfigErrors;
+use crate::{ConfigError, ConfigErrors, Location};
 
 /// How often the watcher looks at the file by default.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -20,19 +21,33 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How long retired handlers get to drain after a reload.
 const RETIRE_DEADLINE: Duration = Duration::from_secs(10);
 
-/// What identifies one version of the file: a save that replaces it (new inode) or rewrites
-/// it (new mtime or size) changes this.
+/// What identifies one version of the file: a save that replaces it (new inode), rewrites it
+/// (new mtime or size) or changes its bytes (a same-length save within one tick of the file
+/// system's clock keeps mtime and size) changes this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Stamp {
     modified: Option<SystemTime>,
     len: u64,
     #[cfg(unix)]
     inode: (u64, u64),
+    /// A hash of the contents; `None` when they could not be read (a directory).
+    contents: Option<u64>,
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some(Stamp {
+/// The file as it is now: its stamp (`None` when it is missing) and its bytes.
+fn look(path: &Path) -> (Option<Stamp>, std::io::Result<Vec<u8>>) {
+    // The bytes first: a save landing between the two reads changes the metadata after the
+    // bytes were taken, so the next look sees a new stamp and reads the newer bytes.
+    let bytes = std::fs::read(path);
+    let Ok(meta) = std::fs::metadata(path) else {
+        return (None, bytes);
+    };
+    let contents = bytes.as_ref().ok().map(|b| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        b.hash(&mut h);
+        h.finish()
+    });
+    let stamp = Stamp {
         modified: meta.modified().ok(),
         len: meta.len(),
         #[cfg(unix)]
@@ -40,7 +55,9 @@ fn stamp(path: &Path) -> Option<Stamp> {
             use std::os::unix::fs::MetadataExt;
             (meta.dev(), meta.ino())
         },
-    })
+        contents,
+    };
+    (Some(stamp), bytes)
 }
 
 /// Reloads one configuration file into one dispatcher.
@@ -48,6 +65,9 @@ fn stamp(path: &Path) -> Option<Stamp> {
 pub struct Reloader {
     path: PathBuf,
     dispatch: Dispatch,
+    /// The version last loaded (or tried). Held for the whole of a reload, which serialises
+    /// the watcher's reloads with explicit ones: a reload that read an older version can
+    /// never replace the set after one that read a newer version.
     last: Mutex<Option<Stamp>>,
 }
 
@@ -55,7 +75,7 @@ impl Reloader {
     /// A reloader for `path` feeding `dispatch` (which should hold that file's handlers now).
     pub fn new(path: impl Into<PathBuf>, dispatch: Dispatch) -> Self {
         let path = path.into();
-        let last = Mutex::new(stamp(&path));
+        let last = Mutex::new(look(&path).0);
         Reloader {
             path,
             dispatch,
@@ -76,8 +96,18 @@ impl Reloader {
     ///
     /// The problems in the new file; the old handler set stays in place.
     pub fn reload_now(&self) -> Result<(), ConfigErrors> {
-        *self.last.lock() = stamp(&self.path);
-        let config = crate::load(&self.path)?;
+        let mut last = self.last.lock();
+        let (stamp, bytes) = look(&self.path);
+        *last = stamp;
+        self.apply(bytes)
+    }
+
+    /// Builds the set from `bytes` (the file as read) and swaps it in.
+    fn apply(&self, bytes: std::io::Result<Vec<u8>>) -> Result<(), ConfigErrors> {
+        let bytes = bytes.map_err(|e| {
+            ConfigError::new(&self.path, Location::File, format!("cannot read: {e}"))
+        })?;
+        let config = crate::parse(&self.path, &bytes)?;
         let set = crate::build::build(&config, &self.path)?;
         self.dispatch.replace(set, RETIRE_DEADLINE);
         Ok(())
@@ -85,17 +115,18 @@ impl Reloader {
 
     /// Reloads if the file changed since the last look; reports the outcome.
     pub fn check(&self) {
-        let now = stamp(&self.path);
-        {
+        let result = {
             let mut last = self.last.lock();
-            if *last == now || now.is_none() {
+            let (now, bytes) = look(&self.path);
+            if now.is_none() || *last == now {
                 // Unchanged, or missing (mid-save, or removed): keep the running set.
                 return;
             }
             *last = now;
-        }
+            self.apply(bytes)
+        };
         let source = format!("config {}", self.path.display());
-        match self.reload_now() {
+        match result {
             Ok(()) => report(&Report {
                 source: &source,
                 kind: ReportKind::Notice,

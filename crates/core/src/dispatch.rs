@@ -324,6 +324,9 @@ struct Shared {
     shut_down: AtomicBool,
     /// Serialises reload and level changes (readers never take it).
     writer: Mutex<()>,
+    /// States replaced by level changes since the last reload, which calls in flight may
+    /// still hold (a reload waits for them before retiring the handlers they share).
+    superseded: Mutex<Vec<Weak<State>>>,
 }
 
 impl fmt::Debug for Shared {
@@ -445,6 +448,7 @@ impl Dispatch {
                 disabled_up_to: AtomicI32::new(0),
                 shut_down: AtomicBool::new(false),
                 writer: Mutex::new(()),
+                superseded: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -554,6 +558,11 @@ impl Dispatch {
             tree,
         };
         self.shared.state.store(Arc::new(State::new(set)));
+        // Calls still holding the old state deliver to these same handlers: a reload waits
+        // for them too before retiring the handlers.
+        let mut superseded = self.shared.superseded.lock();
+        superseded.retain(|w| w.strong_count() > 0);
+        superseded.push(Arc::downgrade(&old));
     }
 
     /// Sets the level of the handler called `name`; `false` when there is none.
@@ -592,10 +601,40 @@ impl Dispatch {
             })
             .cloned()
             .collect();
-        drop(old);
+        drop(new);
         let deadline = crate::shutdown::deadline_after(deadline);
+        // Records whose logging call began before the swap still hold the old state (or one
+        // an earlier level change superseded, sharing its handlers): they belong to the old
+        // handlers, so those are shut down only once these records are delivered (a socket or
+        // syslog handler drops what arrives after its shutdown).
+        let superseded = std::mem::take(&mut *self.shared.superseded.lock());
+        self.wait_for_readers(&old, &superseded, deadline);
+        drop(old);
         for h in retired {
             h.handler.shutdown(deadline);
+        }
+    }
+
+    /// Waits until no logging call holds `old` (which this caller holds once) or any of the
+    /// `superseded` states, or until `deadline`. A thread inside a handler (a handler that
+    /// reloads) may hold the old state itself: it does not wait for itself.
+    fn wait_for_readers(&self, old: &Arc<State>, superseded: &[Weak<State>], deadline: Instant) {
+        if DEPTH.try_with(Cell::get).unwrap_or(0) > 0 {
+            return;
+        }
+        let mut spins = 0u32;
+        // `ArcSwap::swap` and `store` turn every reader's borrowed load of the old pointer
+        // into a counted reference before returning, so the counts below see them all.
+        while Arc::strong_count(old) > 1 || superseded.iter().any(|w| w.strong_count() > 0) {
+            if Instant::now() >= deadline {
+                return;
+            }
+            spins += 1;
+            if spins < 64 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_micros(100));
+            }
         }
     }
 

@@ -485,11 +485,23 @@ impl fmt::Display for PanickingDisplay {
 }
 
 #[test]
-#[ignore = "known: a field whose Display panics panics the logging call (dispatch.rs)"]
 fn a_field_whose_display_panics_does_not_panic_the_logging_call() {
     let sink = Arc::new(MemorySink::new());
     let guard = mem_builder(&sink).set_default().unwrap();
-    let logged = std::panic::catch_unwind(|| tracing::warn!(x = %PanickingDisplay, "message"));
+    let logged = std::panic::catch_unwind(|| {
+        tracing::warn!(x = %PanickingDisplay, "in a field");
+        tracing::warn!("in the message: {}", PanickingDisplay);
+        tracing::warn!("and the next record is whole");
+    });
     drop(guard);
-    assert!(logged.is_ok());
+    assert!(logged.is_ok(), "the logging call panicked");
+    let text = sink.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains("[formatting panicked]"), "{text}");
+    assert!(
+        lines[1].contains("in the message: ") && lines[1].ends_with("[formatting panicked]"),
+        "{text}"
+    );
+    assert!(lines[2].ends_with("and the next record is whole"), "{text}");
 }

@@ -756,7 +756,16 @@ impl Dispatch {
             scratch,
             skip_log_fields: is_log,
         };
-        event.record(&mut visitor);
+        // A field's `Display` or `Debug` is the caller's code and may panic: the logging
+        // call must not, and the record is still written, with what was formatted.
+        if catch_unwind(AssertUnwindSafe(|| event.record(&mut visitor))).is_err() {
+            visitor.scratch.message.push_str(FORMATTING_PANICKED);
+            report(&Report {
+                source: "dispatch",
+                kind: ReportKind::Failure,
+                message: &"a field's Display or Debug panicked; the record is written with what was formatted before it",
+            });
+        }
         let scratch = visitor.scratch;
         let spans = if state.needs_spans {
             span_text(&mut scratch.spans);
@@ -794,6 +803,9 @@ impl Dispatch {
         self.deliver(state, &route.route, &record);
     }
 }
+
+/// Appended to the message of a record one of whose fields panicked while formatting.
+const FORMATTING_PANICKED: &str = " [formatting panicked]";
 
 /// What [`Dispatch::on_event`] decided about an event before building its record.
 #[derive(Clone, Copy)]

@@ -138,6 +138,7 @@ pub struct Builder {
     log_bridge: bool,
     last_resort: Option<Arc<dyn Handler>>,
     preset: Option<HandlerSet>,
+    #[cfg(feature = "config")]
     watch: Option<(std::path::PathBuf, Duration)>,
     rust_log: bool,
 }
@@ -166,6 +167,7 @@ impl Default for Builder {
             log_bridge: true,
             last_resort: None,
             preset: None,
+            #[cfg(feature = "config")]
             watch: None,
             rust_log: false,
         }
@@ -370,7 +372,7 @@ impl Builder {
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
-            _watcher: watcher,
+            watcher,
             _scope: None,
         })
     }
@@ -401,7 +403,7 @@ impl Builder {
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
-            _watcher: watcher,
+            watcher,
             _scope: Some(scope),
         })
     }
@@ -520,7 +522,8 @@ fn log_panic(thread_name: Option<String>, location: String, message: String) {
 pub struct LoggingGuard {
     dispatch: Dispatch,
     deadline: Duration,
-    _watcher: Option<Watcher>,
+    /// Stopped before the handlers shut down, so no reload starts a new set after it.
+    watcher: Option<Watcher>,
     _scope: Option<tracing::subscriber::DefaultGuard>,
 }
 
@@ -553,6 +556,9 @@ impl LoggingGuard {
 
 impl Drop for LoggingGuard {
     fn drop(&mut self) {
+        // The watcher first (it joins its thread): a reload between the shutdown and the
+        // watcher's own drop would open a fresh handler set after it.
+        self.watcher = None;
         self.dispatch
             .shutdown(tracing_handlers_core::shutdown::deadline_after(
                 self.deadline,

@@ -1,5 +1,6 @@
 //! The record every handler receives: Python's `LogRecord`, borrowed from reusable buffers.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -353,6 +354,40 @@ impl FieldSet {
         self.entries
             .iter()
             .map(move |(n, slot)| (self.name_of(n), self.value_of(slot)))
+    }
+
+    /// The fields in the order they were added, each name once: a field that a later one of
+    /// the same name shadows is left out (as a Python dict keeps the last value).
+    ///
+    /// The usual few fields are compared with the later ones, allocating nothing; many (a
+    /// received record may carry 100,000) go through a map of each name's last position, so
+    /// this stays linear.
+    ///
+    /// ```
+    /// # use tracing_handlers_core::FieldSet;
+    /// let mut fields = FieldSet::new();
+    /// fields.push_str("user", "first");
+    /// fields.push_i64("attempts", 3);
+    /// fields.push_str("user", "last");
+    /// let names: Vec<&str> = fields.unshadowed().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["attempts", "user"]);
+    /// ```
+    pub fn unshadowed(&self) -> impl Iterator<Item = (&str, Value<'_>)> + '_ {
+        const SCAN_UP_TO: usize = 16;
+        let last: Option<HashMap<&str, usize>> = (self.len() > SCAN_UP_TO).then(|| {
+            // Later positions overwrite earlier ones: each name maps to its last field.
+            self.iter()
+                .enumerate()
+                .map(|(i, (name, _))| (name, i))
+                .collect()
+        });
+        self.iter()
+            .enumerate()
+            .filter(move |(i, (name, _))| match &last {
+                Some(last) => last.get(name) == Some(i),
+                None => !self.iter().skip(i + 1).any(|(later, _)| later == *name),
+            })
+            .map(|(_, field)| field)
     }
 
     fn intern(&mut self, name: &str) -> Name {

@@ -4,8 +4,6 @@ use std::io::Write as _;
 
 use tracing_handlers_core::{Record, Value};
 
-use crate::pickle::Shadowed;
-
 fn put_str(out: &mut Vec<u8>, s: &str) {
     // Writing a &str to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
@@ -82,11 +80,9 @@ pub fn encode_line(record: &Record<'_>, host: Option<&str>, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"message\":");
     put_str(out, record.message);
     out.extend_from_slice(b",\"fields\":{");
-    let fields: Vec<(&str, Value<'_>)> = record.fields.iter().collect();
-    let shadowed = Shadowed::new(&fields);
     let mut first = true;
-    for (i, (name, value)) in fields.iter().enumerate() {
-        if name.starts_with("__") || shadowed.is_shadowed(&fields, i) {
+    for (name, value) in record.fields.unshadowed() {
+        if name.starts_with("__") {
             continue;
         }
         if !first {
@@ -95,7 +91,7 @@ pub fn encode_line(record: &Record<'_>, host: Option<&str>, out: &mut Vec<u8>) {
         first = false;
         put_str(out, name);
         out.push(b':');
-        put_value(out, *value);
+        put_value(out, value);
     }
     let _ = write!(
         out,

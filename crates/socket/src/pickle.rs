@@ -835,37 +835,6 @@ pub(crate) fn reserved(name: &str) -> bool {
     RECORD_KEYS.contains(&name) || matches!(name, "message" | "asctime") || name.starts_with("__")
 }
 
-/// Which fields a later field of the same name shadows (only the last is sent, as a Python
-/// dict keeps the last value). The usual few fields are compared with the later ones; many
-/// go through a map of each name's last index, since a received record being forwarded may
-/// carry 100,000 fields and comparing each with every later one took minutes per record.
-pub(crate) struct Shadowed<'a>(Option<HashMap<&'a str, usize>>);
-
-impl<'a> Shadowed<'a> {
-    /// Up to this many fields, the later ones are scanned (no allocation).
-    const SCAN_UP_TO: usize = 16;
-
-    pub(crate) fn new(fields: &[(&'a str, Value<'_>)]) -> Self {
-        Shadowed((fields.len() > Self::SCAN_UP_TO).then(|| {
-            // Later indexes overwrite earlier ones: each name maps to its last field.
-            fields
-                .iter()
-                .enumerate()
-                .map(|(i, (n, _))| (*n, i))
-                .collect()
-        }))
-    }
-
-    /// Whether a later field has the same name as `fields[i]`.
-    pub(crate) fn is_shadowed(&self, fields: &[(&str, Value<'_>)], i: usize) -> bool {
-        let name = fields[i].0;
-        match &self.0 {
-            Some(last) => last.get(name) != Some(&i),
-            None => fields[i + 1..].iter().any(|(n, _)| *n == name),
-        }
-    }
-}
-
 /// Appends one frame for `record`: the 4-byte big-endian length, then the pickle of the
 /// record dict exactly as CPython's `SocketHandler.makePickle` builds it (protocol 1
 /// opcodes; `msg` the merged message, `args` and `exc_info` `None`, extra fields after the
@@ -949,15 +918,12 @@ pub fn encode_frame(record: &Record<'_>, out: &mut Vec<u8>) {
     put_str(out, record.process_name);
     put_str(out, "process");
     put_int(out, record.process_id.into());
-    let fields: Vec<(&str, Value<'_>)> = record.fields.iter().collect();
-    let shadowed = Shadowed::new(&fields);
-    for (i, (name, value)) in fields.iter().enumerate() {
-        // A later field of the same name shadows this one.
-        if reserved(name) || shadowed.is_shadowed(&fields, i) {
+    for (name, value) in record.fields.unshadowed() {
+        if reserved(name) {
             continue;
         }
         put_str(out, name);
-        put_value(out, *value);
+        put_value(out, value);
     }
     out.push(b'u');
     out.push(b'.');

@@ -1,6 +1,5 @@
 //! One JSON object per record.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 
 use super::attrs::write_float_repr;
@@ -176,29 +175,7 @@ impl Format for JsonFormatter {
         write_json_str(out, record.message);
         out.extend_from_slice(b",\"fields\":{");
         let mut first = true;
-        // A later field of the same name shadows this one. Many fields (a received record may
-        // carry 100,000) go through a map of each name's last index: comparing each with
-        // every later one took minutes per record. The usual few allocate nothing.
-        let last: Option<HashMap<&str, usize>> = (record.fields.len() > 16).then(|| {
-            record
-                .fields
-                .iter()
-                .enumerate()
-                .map(|(i, (name, _))| (name, i))
-                .collect()
-        });
-        for (i, (name, value)) in record.fields.iter().enumerate() {
-            let shadowed = match &last {
-                Some(last) => last.get(name) != Some(&i),
-                None => record
-                    .fields
-                    .iter()
-                    .skip(i + 1)
-                    .any(|(later, _)| later == name),
-            };
-            if shadowed {
-                continue;
-            }
+        for (name, value) in record.fields.unshadowed() {
             if !first {
                 out.push(b',');
             }

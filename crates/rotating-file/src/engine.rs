@@ -630,16 +630,18 @@ impl<P: Policy> Core<P> {
     fn lock(&self) -> Result<(Arc<Shared>, Option<FlockGuard>), OpenError> {
         let lock_error = |e| OpenError::Lock(self.lock_path.clone(), e);
         let mut shared = self.shared()?;
-        for attempt in 0.. {
+        let mut moves = 0;
+        loop {
             let guard = shared.lock().map_err(lock_error)?;
-            if attempt == 3 || shared.is_current() {
+            // A lock file replaced again and again from outside is kept after three moves.
+            if moves == 3 || shared.is_current() {
                 return Ok((shared, guard));
             }
             drop(guard);
+            moves += 1;
             shared = Arc::new(self.open_lock_file()?);
             self.shared.store(Some(shared.clone()));
         }
-        unreachable!()
     }
 
     fn create_dir(&self) -> Result<(), OpenError> {

@@ -14,6 +14,9 @@ use tracing_handlers_core::{FieldSet, FormatHandler, Level, MemorySink, Record};
 use tracing_handlers_socket::pickle::{encode_frame, load, PickleLimits};
 use tracing_handlers_socket::{Receiver, ReceiverOptions};
 
+mod common;
+use common::memory_dispatch;
+
 /// xorshift64*: the same inputs on every run.
 struct Rng(u64);
 
@@ -146,16 +149,10 @@ fn a_live_receiver_closes_bad_connections_reports_them_and_keeps_serving() {
             counted.fetch_add(1, Ordering::Relaxed);
         }
     });
-    let sink = Arc::new(MemorySink::new());
-    let mut set = HandlerSet::new();
-    let h = set.add_handler(HandlerEntry::new(
-        "out",
-        Arc::new(FormatHandler::new(sink.clone())),
-    ));
-    set.tree.root_mut().handlers.push(h);
+    let (dispatch, sink) = memory_dispatch();
     let receiver = Receiver::bind(
         "127.0.0.1:0",
-        Dispatch::new(set),
+        dispatch,
         ReceiverOptions::new().with_max_frame_bytes(64 * 1024),
     )
     .unwrap();

@@ -1,5 +1,8 @@
 //! Helpers shared by the socket handler's test files.
 
+// Each test file compiles this module on its own and uses part of it.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 
 use tracing_handlers_core::dispatch::{Dispatch, HandlerEntry, HandlerSet};

@@ -85,8 +85,16 @@ impl ConfigFormat {
 ///
 /// Every problem found, each naming the file, the line or section, and the token.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
+    parse_read(path, std::fs::read(path))
+}
+
+/// Validates what reading `path` gave: its bytes, or why it could not be read.
+pub(crate) fn parse_read(
+    path: &Path,
+    read: std::io::Result<Vec<u8>>,
+) -> Result<Config, ConfigErrors> {
+    let bytes =
+        read.map_err(|e| ConfigError::new(path, Location::File, format!("cannot read: {e}")))?;
     parse(path, &bytes)
 }
 

@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use tracing_handlers_core::dispatch::Dispatch;
 use tracing_handlers_core::report::{report, Report, ReportKind};
 
-use crate::{ConfigError, ConfigErrors, Location};
+use crate::ConfigErrors;
 
 /// How often the watcher looks at the file by default.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -104,10 +104,7 @@ impl Reloader {
 
     /// Builds the set from `bytes` (the file as read) and swaps it in.
     fn apply(&self, bytes: std::io::Result<Vec<u8>>) -> Result<(), ConfigErrors> {
-        let bytes = bytes.map_err(|e| {
-            ConfigError::new(&self.path, Location::File, format!("cannot read: {e}"))
-        })?;
-        let config = crate::parse(&self.path, &bytes)?;
+        let config = crate::parse_read(&self.path, bytes)?;
         let set = crate::build::build(&config, &self.path)?;
         self.dispatch.replace(set, RETIRE_DEADLINE);
         Ok(())

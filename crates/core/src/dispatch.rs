@@ -27,6 +27,7 @@ use tracing_subscriber::Layer;
 
 use crate::handler::Handler;
 use crate::report::{report, Report, ReportKind};
+use crate::reuse::ReusedBuffer;
 use crate::tree::{logger_name, LoggerTree, NameFilter, Route};
 use crate::{current_thread, relative_created_ms, FieldSet, Level, Record, CRITICAL_FIELD};
 
@@ -381,7 +382,9 @@ impl Handler for StderrLastResort {
 
 thread_local! {
     /// Handlers this thread is inside of (by address), to refuse re-entry.
-    static ACTIVE: Cell<[usize; 8]> = const { Cell::new([0; 8]) };
+    // One cell per slot: entering a handler writes one word (a `Cell` of the whole array
+    // copied 64 bytes out and back per record, stalling on the store just made).
+    static ACTIVE: [Cell<usize>; 8] = const { [const { Cell::new(0) }; 8] };
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -404,6 +407,15 @@ impl Scratch {
     }
 }
 
+impl ReusedBuffer for Scratch {
+    fn release_if_large(&mut self) {
+        self.message.release_if_large();
+        self.fields.release_if_large();
+        self.spans.release_if_large();
+        self.func_name.release_if_large();
+    }
+}
+
 /// Marks a handler active on this thread for the guard's lifetime.
 struct ActiveGuard {
     depth: usize,
@@ -414,12 +426,16 @@ impl ActiveGuard {
     /// deep.
     fn enter(addr: usize) -> Option<ActiveGuard> {
         let depth = DEPTH.try_with(Cell::get).ok()?;
-        let mut active = ACTIVE.try_with(Cell::get).ok()?;
-        if depth >= active.len() || active[..depth].contains(&addr) {
-            return None;
-        }
-        active[depth] = addr;
-        let _ = ACTIVE.try_with(|a| a.set(active));
+        ACTIVE
+            .try_with(|active| {
+                let slot = active.get(depth)?;
+                if active[..depth].iter().any(|a| a.get() == addr) {
+                    return None;
+                }
+                slot.set(addr);
+                Some(())
+            })
+            .ok()??;
         let _ = DEPTH.try_with(|d| d.set(depth + 1));
         Some(ActiveGuard { depth })
     }
@@ -715,6 +731,8 @@ impl Dispatch {
             if let Some(span_text) = span_text.take() {
                 self.build_and_deliver(&state, facts, &mut scratch, span_text);
             }
+            // One huge message or field must not pin its memory for the thread's lifetime.
+            scratch.release_if_large();
         });
         if let Some(span_text) = span_text {
             // Re-entered while this thread's scratch is in use (a Display impl that logs), or

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crate::format::{Format, Formatter};
 use crate::report::ErrorThrottle;
+use crate::reuse::ReusedBuffer;
 use crate::{Level, Record};
 
 /// Receives records from the dispatch layer.
@@ -286,10 +287,7 @@ impl<S: Sink> Handler for FormatHandler<S> {
         let done = LINE.try_with(|cell| match cell.try_borrow_mut() {
             Ok(mut line) => {
                 self.write_line(record, &mut line);
-                // Do not keep a huge buffer around after one huge record.
-                if line.capacity() > 64 * 1024 {
-                    *line = Vec::with_capacity(256);
-                }
+                line.release_if_large();
                 true
             }
             Err(_) => false,

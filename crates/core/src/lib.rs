@@ -64,6 +64,7 @@ pub mod format;
 pub mod handler;
 pub mod nonblocking;
 pub mod report;
+pub mod reuse;
 pub mod shutdown;
 pub mod stream_sender;
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::reuse::ReusedBuffer;
 use crate::Level;
 
 /// One log event as handlers see it: Python's `LogRecord` attributes, borrowed.
@@ -312,7 +313,16 @@ impl FieldSet {
         self.text.clear();
         self.entries.clear();
     }
+}
 
+impl ReusedBuffer for FieldSet {
+    fn release_if_large(&mut self) {
+        self.text.release_if_large();
+        self.entries.release_if_large();
+    }
+}
+
+impl FieldSet {
     /// The number of fields.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -5,6 +5,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing_handlers_core::report::{report, ErrorThrottle, Report, ReportKind};
+use tracing_handlers_core::reuse::with_reused;
 use tracing_handlers_core::{Handler, Record};
 #[cfg(windows)]
 use tracing_handlers_eventlog_sys::EventSource;
@@ -186,24 +187,9 @@ impl EventLogHandler {
 
 impl Handler for EventLogHandler {
     fn handle(&self, record: &Record<'_>) {
-        let done = BUFS.try_with(|cell| match cell.try_borrow_mut() {
-            Ok(mut bufs) => {
-                let (text, wide) = &mut *bufs;
-                self.send(record, text, wide);
-                if text.capacity() > 64 * 1024 {
-                    *text = Vec::with_capacity(256);
-                }
-                if wide.capacity() > 64 * 1024 {
-                    *wide = Vec::with_capacity(256);
-                }
-                true
-            }
-            Err(_) => false,
+        with_reused(&BUFS, Default::default, |(text, wide)| {
+            self.send(record, text, wide);
         });
-        if done != Ok(true) {
-            // Re-entered on this thread (or during thread teardown): private buffers.
-            self.send(record, &mut Vec::new(), &mut Vec::new());
-        }
     }
 
     fn needs_spans(&self) -> bool {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing_handlers_core::reuse::with_reused;
 use tracing_handlers_core::stream_sender::{Backoff, Growth, StreamCounters, StreamSenderConfig};
 use tracing_handlers_core::{Handler, OverflowPolicy, Record};
 
@@ -328,20 +329,11 @@ impl SocketHandler {
 
 impl Handler for SocketHandler {
     fn handle(&self, record: &Record<'_>) {
-        let done = BUF.try_with(|cell| match cell.try_borrow_mut() {
-            Ok(mut buf) => {
-                self.send(record, &mut buf);
-                if buf.capacity() > 64 * 1024 {
-                    *buf = Vec::with_capacity(512);
-                }
-                true
-            }
-            Err(_) => false,
-        });
-        if done != Ok(true) {
-            let mut buf = Vec::with_capacity(512);
-            self.send(record, &mut buf);
-        }
+        with_reused(
+            &BUF,
+            || Vec::with_capacity(512),
+            |buf| self.send(record, buf),
+        );
     }
 
     fn flush(&self) {

@@ -140,6 +140,12 @@ pub struct Builder {
     preset: Option<HandlerSet>,
     #[cfg(feature = "config")]
     watch: Option<(std::path::PathBuf, Duration)>,
+    /// The configuration file the preset handler set was built from, and the version read.
+    #[cfg(feature = "config")]
+    pub(crate) loaded_config: Option<(
+        std::path::PathBuf,
+        tracing_handlers_config::reload::FileVersion,
+    )>,
     rust_log: bool,
 }
 
@@ -169,6 +175,8 @@ impl Default for Builder {
             preset: None,
             #[cfg(feature = "config")]
             watch: None,
+            #[cfg(feature = "config")]
+            loaded_config: None,
             rust_log: false,
         }
     }
@@ -263,6 +271,10 @@ impl Builder {
     /// handlers and loggers added to this builder.
     pub fn handler_set(mut self, set: HandlerSet) -> Self {
         self.preset = Some(set);
+        #[cfg(feature = "config")]
+        {
+            self.loaded_config = None;
+        }
         self
     }
 
@@ -356,6 +368,8 @@ impl Builder {
     /// A build error, or a global subscriber already installed.
     pub fn try_init(self) -> Result<LoggingGuard, BuildError> {
         let (dispatch, layer) = self.build()?;
+        // Before installing: an error returned here must leave nothing installed.
+        let watcher = self.start_watcher(&dispatch)?;
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::set_global_default(subscriber)
             .map_err(|e| BuildError::AlreadyInitialized(e.to_string()))?;
@@ -368,7 +382,6 @@ impl Builder {
         if self.panic_hook {
             install_panic_hook();
         }
-        let watcher = self.start_watcher(&dispatch)?;
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
@@ -397,9 +410,9 @@ impl Builder {
     /// A build error.
     pub fn set_default(self) -> Result<LoggingGuard, BuildError> {
         let (dispatch, layer) = self.build()?;
+        let watcher = self.start_watcher(&dispatch)?;
         let subscriber = tracing_subscriber::registry().with(layer);
         let scope = tracing::subscriber::set_default(subscriber);
-        let watcher = self.start_watcher(&dispatch)?;
         Ok(LoggingGuard {
             dispatch,
             deadline: self.exit_deadline,
@@ -410,16 +423,20 @@ impl Builder {
 
     #[cfg(feature = "config")]
     fn start_watcher(&self, dispatch: &Dispatch) -> Result<Option<Watcher>, BuildError> {
-        match &self.watch {
-            Some((path, interval)) => tracing_handlers_config::reload::ConfigWatcher::start(
-                path.clone(),
-                dispatch.clone(),
-                *interval,
-            )
-            .map(Some)
-            .map_err(|e| BuildError::Watch(e.to_string())),
-            None => Ok(None),
+        use tracing_handlers_config::reload::ConfigWatcher;
+        let Some((path, interval)) = &self.watch else {
+            return Ok(None);
+        };
+        let (path, dispatch, interval) = (path.clone(), dispatch.clone(), *interval);
+        match &self.loaded_config {
+            // A save since the file was loaded is reloaded at the watcher's first look.
+            Some((loaded, version)) if *loaded == path => {
+                ConfigWatcher::start_from_version(path, dispatch, interval, version.clone())
+            }
+            _ => ConfigWatcher::start(path, dispatch, interval),
         }
+        .map(Some)
+        .map_err(|e| BuildError::Watch(e.to_string()))
     }
 
     #[cfg(not(feature = "config"))]

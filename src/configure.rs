@@ -176,8 +176,10 @@ impl Builder {
         if !path.exists() {
             return Err(ConfigError::new(path, Location::File, "doesn't exist").into());
         }
-        let config = tracing_handlers_config::load(path)?;
+        let (config, version) = tracing_handlers_config::load_version(path)?;
         let set = tracing_handlers_config::build::build(&config, path)?;
-        Ok(Builder::new().handler_set(set))
+        let mut builder = Builder::new().handler_set(set);
+        builder.loaded_config = Some((path.to_owned(), version));
+        Ok(builder)
     }
 }

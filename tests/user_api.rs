@@ -282,6 +282,42 @@ fn try_init_twice_is_an_error_and_the_first_keeps_working() {
 }
 
 #[test]
+fn try_init_whose_config_watcher_cannot_start_installs_nothing() {
+    if support::child_role().as_deref() == Some("no-threads") {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("logging.toml");
+        std::fs::write(
+            &config,
+            "version = 1\n[handlers.null]\nclass = \"logging.NullHandler\"\n[root]\nhandlers = [\"null\"]\n",
+        )
+        .unwrap();
+        let err = Builder::from_config_file(&config)
+            .unwrap()
+            .watch_config(&config, Duration::from_millis(100))
+            .try_init()
+            .unwrap_err();
+        assert!(
+            matches!(err, tracing_handlers::BuildError::Watch(_)),
+            "{err:?}"
+        );
+        // The error left nothing installed: the application can fall back.
+        assert!(!tracing::dispatcher::has_been_set());
+        let sink = Arc::new(MemorySink::new());
+        let guard = mem_builder(&sink).try_init().unwrap();
+        tracing::warn!(target: "portal", "fallback");
+        assert_eq!(sink.text(), "WARNING:portal:fallback\n");
+        drop(guard);
+        return;
+    }
+    // Every new thread asks for a stack no system can map, so the watcher's cannot start.
+    child_ok(
+        "try_init_whose_config_watcher_cannot_start_installs_nothing",
+        "no-threads",
+        &[("RUST_MIN_STACK", "1125899906842624")],
+    );
+}
+
+#[test]
 fn a_stdout_stream_on_a_closed_pipe_reports_once_and_does_not_panic() {
     if support::child_role().as_deref() == Some("closed-stdout") {
         let mut fds = [0i32; 2];

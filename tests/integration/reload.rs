@@ -149,14 +149,39 @@ fn the_watcher_notices_an_atomic_save_within_a_second() {
         .unwrap();
     tracing::info!("one");
     write_config(&config, &log, "B", false);
-    // Noticed within a second (allow for a loaded machine before failing).
+    wait_for_prefix(&log, "B");
+    drop(guard);
+}
+
+#[test]
+fn a_save_between_loading_the_file_and_starting_the_watcher_is_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.toml");
+    let log = dir.path().join("out.log");
+    write_config(&config, &log, "A", false);
+    let builder = Builder::from_config_file(&config).unwrap();
+    // Saved while the application goes on setting up, before the watcher starts.
+    write_config(&config, &log, "B", false);
+    let guard = builder
+        .watch_config(&config, Duration::from_millis(100))
+        .set_default()
+        .unwrap();
+    wait_for_prefix(&log, "B");
+    drop(guard);
+}
+
+/// Logs probes until one reaches `log` with the format prefix `prefix` (a reload to that
+/// version of the configuration): noticed within a second; the deadline allows for a loaded
+/// machine before failing.
+fn wait_for_prefix(log: &Path, prefix: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let wanted = format!("{prefix} probe");
     let mut i = 0;
     loop {
         tracing::info!("probe {i}");
         i += 1;
-        if std::fs::read_to_string(&log).unwrap().contains("B probe") {
-            break;
+        if std::fs::read_to_string(log).unwrap().contains(&wanted) {
+            return;
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -164,5 +189,4 @@ fn the_watcher_notices_an_atomic_save_within_a_second() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    drop(guard);
 }

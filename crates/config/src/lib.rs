@@ -88,6 +88,18 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     parse_read(path, std::fs::read(path))
 }
 
+/// As [`load`], and which version of the file was read: a
+/// [`ConfigWatcher`](reload::ConfigWatcher) started from it later reloads when the file is no
+/// longer that version, so a save between loading and watching is not missed.
+///
+/// # Errors
+///
+/// As [`load`].
+pub fn load_version(path: &Path) -> Result<(Config, reload::FileVersion), ConfigErrors> {
+    let (version, bytes) = reload::FileVersion::read(path);
+    Ok((parse_read(path, bytes)?, version))
+}
+
 /// Validates what reading `path` gave: its bytes, or why it could not be read.
 pub(crate) fn parse_read(
     path: &Path,

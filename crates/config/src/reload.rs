@@ -60,6 +60,18 @@ fn look(path: &Path) -> (Option<Stamp>, std::io::Result<Vec<u8>>) {
     (Some(stamp), bytes)
 }
 
+/// One version of a configuration file, as it was read (see [`load_version`](crate::load_version)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVersion(Option<Stamp>);
+
+impl FileVersion {
+    /// The file's version now and its bytes, read together.
+    pub(crate) fn read(path: &Path) -> (FileVersion, std::io::Result<Vec<u8>>) {
+        let (stamp, bytes) = look(path);
+        (FileVersion(stamp), bytes)
+    }
+}
+
 /// Reloads one configuration file into one dispatcher.
 #[derive(Debug)]
 pub struct Reloader {
@@ -75,11 +87,18 @@ impl Reloader {
     /// A reloader for `path` feeding `dispatch` (which should hold that file's handlers now).
     pub fn new(path: impl Into<PathBuf>, dispatch: Dispatch) -> Self {
         let path = path.into();
-        let last = Mutex::new(look(&path).0);
+        let loaded = FileVersion(look(&path).0);
+        Self::from_version(path, dispatch, loaded)
+    }
+
+    /// A reloader for `path` feeding `dispatch`, which holds the handlers of the `loaded`
+    /// version of the file: if the file changed since, the first [`check`](Self::check)
+    /// reloads.
+    pub fn from_version(path: impl Into<PathBuf>, dispatch: Dispatch, loaded: FileVersion) -> Self {
         Reloader {
-            path,
+            path: path.into(),
             dispatch,
-            last,
+            last: Mutex::new(loaded.0),
         }
     }
 
@@ -160,7 +179,27 @@ impl ConfigWatcher {
         dispatch: Dispatch,
         interval: Duration,
     ) -> std::io::Result<Self> {
-        let reloader = Arc::new(Reloader::new(path, dispatch));
+        Self::start_reloader(Reloader::new(path, dispatch), interval)
+    }
+
+    /// Watches `path` for `dispatch`, which holds the handlers of the `loaded` version of the
+    /// file (from [`load_version`](crate::load_version)): a save made since then is reloaded
+    /// at the first look.
+    ///
+    /// # Errors
+    ///
+    /// The watcher thread could not start.
+    pub fn start_from_version(
+        path: impl Into<PathBuf>,
+        dispatch: Dispatch,
+        interval: Duration,
+        loaded: FileVersion,
+    ) -> std::io::Result<Self> {
+        Self::start_reloader(Reloader::from_version(path, dispatch, loaded), interval)
+    }
+
+    fn start_reloader(reloader: Reloader, interval: Duration) -> std::io::Result<Self> {
+        let reloader = Arc::new(reloader);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let reloader = reloader.clone();

@@ -271,6 +271,12 @@ struct Worker {
 #[cfg(unix)]
 const STALE_TEMPORARY: Duration = Duration::from_secs(600);
 
+/// How long a rotated file stays uncompressed before another compression takes it up: its
+/// own compression failed (a full disk, say) or its process was killed before compressing
+/// it. Long enough that no compression of it can still be under way, even of a large file
+/// by a busy process.
+const LEFT_UNCOMPRESSED: Duration = Duration::from_secs(600);
+
 /// The name of the background thread.
 pub const WORKER_THREAD_NAME: &str = "tracing-handlers-rotate";
 
@@ -845,9 +851,17 @@ impl<P: Policy> Core<P> {
     fn run_job(&self, job: Job) {
         match job {
             Job::Compress(r) => {
-                if let Err(e) = self.compress(r) {
+                let mut left = Vec::new();
+                if let Err(e) = self.compress(r, Some(&mut left)) {
                     self.throttle
                         .failed(&format_args!("compression failed: {e}"));
+                }
+                // Rotated files an earlier compression left plain: tried again now.
+                for r in left {
+                    if let Err(e) = self.compress(r, None) {
+                        self.throttle
+                            .failed(&format_args!("compression failed: {e}"));
+                    }
                 }
                 self.retain();
             }
@@ -863,13 +877,15 @@ impl<P: Policy> Core<P> {
             .find(|p| fs::metadata(p).is_ok_and(|m| identity(&m) == (dev, ino)))
     }
 
-    fn compress(&self, r: Rotated) -> io::Result<()> {
+    /// Compresses the rotated file `r`. With `left`, also lists the rotated files other
+    /// compressions left plain (see [`sweep`](Self::sweep)).
+    fn compress(&self, r: Rotated, left: Option<&mut Vec<Rotated>>) -> io::Result<()> {
         // Rotations move rotated files (under the locks): find and open it under them too,
         // or a rotation running meanwhile hides it and it stays uncompressed for ever.
         let (source, mut input) = {
             let _cold = self.cold.lock();
             let _flock = self.lock().map_err(OpenError::into_io)?;
-            self.sweep();
+            self.sweep(left.map(|left| (left, (r.dev, r.ino))));
             let Some(source) = self.locate(r.dev, r.ino) else {
                 return Ok(());
             };
@@ -936,7 +952,11 @@ impl<P: Policy> Core<P> {
     /// locks): a rotated file beside its compressed copy (killed after putting the complete
     /// copy in place, before deleting the original: every line of it would be kept twice)
     /// loses the original, and a temporary copy whose process is gone is deleted.
-    fn sweep(&self) {
+    ///
+    /// With `left`, it also lists there the rotated files, other than the one being
+    /// compressed, that stayed plain for [`LEFT_UNCOMPRESSED`]: their compression failed
+    /// (a full disk) or their process was killed before it.
+    fn sweep(&self, mut left: Option<(&mut Vec<Rotated>, (u64, u64))>) {
         let base = &self.options.path;
         for plain in self.policy.rotated(base) {
             if plain.extension().is_some_and(|e| e == "gz") {
@@ -949,6 +969,24 @@ impl<P: Policy> Core<P> {
                     self.throttle
                         .failed(&format_args!("cannot delete {}: {e}", plain.display()));
                 }
+                continue;
+            }
+            let Some((left, compressing)) = &mut left else {
+                continue;
+            };
+            let Ok(meta) = fs::metadata(&plain) else {
+                continue;
+            };
+            let settled = meta
+                .modified()
+                .is_ok_and(|m| m.elapsed().is_ok_and(|age| age > LEFT_UNCOMPRESSED));
+            let (dev, ino) = identity(&meta);
+            if meta.is_file() && settled && (dev, ino) != *compressing {
+                left.push(Rotated {
+                    dev,
+                    ino,
+                    len: meta.len(),
+                });
             }
         }
         #[cfg(unix)]

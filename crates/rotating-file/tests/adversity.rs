@@ -391,3 +391,59 @@ fn what_a_process_killed_while_compressing_leaves_is_repaired() {
     assert!(!dead_tmp.exists());
     assert!(live_tmp.exists());
 }
+
+/// A rotated file whose compression failed (a full disk; here a folder in the way of the
+/// temporary copy) stayed plain for ever. A compression after it has stayed plain a while
+/// takes it up; one that has not is left to the compression that may still be under way.
+#[test]
+fn a_rotated_file_whose_compression_failed_is_compressed_by_a_later_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = RotatingFileSink::builder(dir.path().join("app.log"))
+        .with_max_bytes(100)
+        .with_backup_count(10)
+        .with_compression(Compression::Gzip)
+        .build()
+        .unwrap();
+    let blocker = dir
+        .path()
+        .join(format!(".app.log.1.gz.tmp-{}", std::process::id()));
+    fs::create_dir(&blocker).unwrap();
+    for i in 0..10 {
+        (&sink).write_all(line('a', i).as_bytes()).unwrap();
+    }
+    assert!(sink.wait_background(Some(Instant::now() + Duration::from_secs(30))));
+    let failed = dir.path().join("app.log.1");
+    assert!(failed.is_file(), "{:?}", read_all(dir.path()).1);
+    fs::remove_dir(&blocker).unwrap();
+
+    // Plain for a moment only: the next compression leaves it alone.
+    for i in 10..20 {
+        (&sink).write_all(line('a', i).as_bytes()).unwrap();
+    }
+    assert!(sink.wait_background(Some(Instant::now() + Duration::from_secs(30))));
+    let plain = |dir: &Path| -> Vec<String> {
+        read_all(dir)
+            .1
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| n != "app.log" && !n.ends_with(".gz"))
+            .collect()
+    };
+    assert_eq!(plain(dir.path()), ["app.log.2"]);
+
+    // Plain for an hour: the next compression takes it up too.
+    fs::File::options()
+        .write(true)
+        .open(dir.path().join("app.log.2"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    for i in 20..30 {
+        (&sink).write_all(line('a', i).as_bytes()).unwrap();
+    }
+    assert!(sink.wait_background(Some(Instant::now() + Duration::from_secs(30))));
+    assert_eq!(plain(dir.path()), Vec::<String>::new());
+    let (lines, sizes) = read_all(dir.path());
+    assert_eq!(lines.len(), 30, "{sizes:?}");
+    assert_eq!(lines.iter().collect::<HashSet<_>>().len(), 30, "{sizes:?}");
+}

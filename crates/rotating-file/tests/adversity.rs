@@ -21,6 +21,16 @@ fn line(tag: char, i: usize) -> String {
     format!("{tag}{i:08}\n")
 }
 
+/// A gzip-compressing rotating sink at `path`, rolling every `max_bytes`.
+fn gzip_sink(path: impl AsRef<Path>, max_bytes: i64, backups: i64) -> RotatingFileSink {
+    RotatingFileSink::builder(path.as_ref())
+        .with_max_bytes(max_bytes)
+        .with_backup_count(backups)
+        .with_compression(Compression::Gzip)
+        .build()
+        .unwrap()
+}
+
 /// The lines of every `app.log*` file of `dir` (decompressing `.gz`), and the size of each
 /// file.
 fn read_all(dir: &Path) -> (Vec<String>, Vec<(String, usize)>) {
@@ -123,12 +133,7 @@ fn compression_does_not_wait_for_writers_killed_long_ago() {
     ] {
         let path = dir.path().join(name);
         fs::write(dir.path().join(".app.log.lock"), header).unwrap();
-        let sink = RotatingFileSink::builder(&path)
-            .with_max_bytes(100)
-            .with_backup_count(100)
-            .with_compression(Compression::Gzip)
-            .build()
-            .unwrap();
+        let sink = gzip_sink(&path, 100, 100);
         // Eight rotations: sixteen seconds of waiting with the old counters.
         for i in 0..81 {
             (&sink).write_all(line('a', i).as_bytes()).unwrap();
@@ -162,12 +167,7 @@ fn compression_does_not_wait_for_writers_killed_long_ago() {
 #[test]
 fn every_rotated_file_is_compressed_while_rotations_move_them() {
     let dir = tempfile::tempdir().unwrap();
-    let sink = RotatingFileSink::builder(dir.path().join("app.log"))
-        .with_max_bytes(100)
-        .with_backup_count(1000)
-        .with_compression(Compression::Gzip)
-        .build()
-        .unwrap();
+    let sink = gzip_sink(dir.path().join("app.log"), 100, 1000);
     let threads: Vec<_> = (0..2)
         .map(|t| {
             let sink = &sink;
@@ -204,12 +204,7 @@ fn kill_line(tag: &str, i: usize) -> String {
 }
 
 fn kill_sink(dir: &str) -> RotatingFileSink {
-    RotatingFileSink::builder(Path::new(dir).join("app.log"))
-        .with_max_bytes(KILL_MAX as i64)
-        .with_backup_count(100_000)
-        .with_compression(Compression::Gzip)
-        .build()
-        .unwrap()
+    gzip_sink(Path::new(dir).join("app.log"), KILL_MAX as i64, 100_000)
 }
 
 /// Waits for `child` until `deadline`, killing it and failing then: a hang is a failure.
@@ -343,12 +338,7 @@ fn writers_killed_at_random_moments_leave_the_others_whole() {
 #[test]
 fn what_a_process_killed_while_compressing_leaves_is_repaired() {
     let dir = tempfile::tempdir().unwrap();
-    let sink = RotatingFileSink::builder(dir.path().join("app.log"))
-        .with_max_bytes(100)
-        .with_backup_count(10)
-        .with_compression(Compression::Gzip)
-        .build()
-        .unwrap();
+    let sink = gzip_sink(dir.path().join("app.log"), 100, 10);
     for i in 0..10 {
         (&sink).write_all(line('a', i).as_bytes()).unwrap();
     }
@@ -398,12 +388,7 @@ fn what_a_process_killed_while_compressing_leaves_is_repaired() {
 #[test]
 fn a_rotated_file_whose_compression_failed_is_compressed_by_a_later_one() {
     let dir = tempfile::tempdir().unwrap();
-    let sink = RotatingFileSink::builder(dir.path().join("app.log"))
-        .with_max_bytes(100)
-        .with_backup_count(10)
-        .with_compression(Compression::Gzip)
-        .build()
-        .unwrap();
+    let sink = gzip_sink(dir.path().join("app.log"), 100, 10);
     let blocker = dir
         .path()
         .join(format!(".app.log.1.gz.tmp-{}", std::process::id()));

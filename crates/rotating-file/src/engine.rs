@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_file::AppendFile;
 
@@ -264,6 +264,8 @@ pub struct Engine<P: Policy> {
 struct Worker {
     tx: mpsc::Sender<Job>,
     handle: JoinHandle<()>,
+    /// The process the thread runs in: a forked child inherits this struct, not the thread.
+    pid: u32,
 }
 
 /// How long a temporary compressed copy of a process that is gone stays before it is
@@ -489,8 +491,25 @@ impl<P: Policy> Engine<P> {
         Ok(())
     }
 
-    fn submit(&self, job: Job) {
+    /// The worker of this process, if it has one: one inherited from the parent across a
+    /// `fork` runs no thread here (it would take jobs and never do them, and joining it would
+    /// wait for ever), so it is forgotten, with the parent's pending jobs.
+    fn own_worker(&self) -> MutexGuard<'_, Option<Worker>> {
         let mut worker = self.worker.lock();
+        if worker
+            .as_ref()
+            .is_some_and(|w| w.pid != tracing_handlers_core::process_id())
+        {
+            if let Some(inherited) = worker.take() {
+                std::mem::forget(inherited.handle);
+            }
+            *self.pending.0.lock() = 0;
+        }
+        worker
+    }
+
+    fn submit(&self, job: Job) {
+        let mut worker = self.own_worker();
         if worker.is_none() {
             let (tx, rx) = mpsc::channel::<Job>();
             let core = self.core.clone();
@@ -507,7 +526,13 @@ impl<P: Policy> Engine<P> {
                     }
                 });
             match spawned {
-                Ok(handle) => *worker = Some(Worker { tx, handle }),
+                Ok(handle) => {
+                    *worker = Some(Worker {
+                        tx,
+                        handle,
+                        pid: tracing_handlers_core::process_id(),
+                    })
+                }
                 Err(e) => {
                     // No thread: do the work here rather than not at all.
                     self.core
@@ -531,6 +556,7 @@ impl<P: Policy> Engine<P> {
     /// Waits until the background thread has compressed and pruned everything handed to it so
     /// far, or `deadline` passes. Returns whether it is idle.
     pub fn wait_background(&self, deadline: Option<Instant>) -> bool {
+        drop(self.own_worker());
         let (count, cv) = &*self.pending;
         let mut n = count.lock();
         while *n > 0 {
@@ -549,7 +575,7 @@ impl<P: Policy> Engine<P> {
     /// Waits for the background thread until `deadline`, then stops it.
     pub fn shutdown(&self, deadline: Instant) {
         if self.wait_background(Some(deadline)) {
-            if let Some(w) = self.worker.lock().take() {
+            if let Some(w) = self.own_worker().take() {
                 drop(w.tx);
                 let _ = w.handle.join();
             }
@@ -636,6 +662,13 @@ impl<P: Policy> Core<P> {
     fn lock(&self) -> Result<(Arc<Shared>, Option<FlockGuard>), OpenError> {
         let lock_error = |e| OpenError::Lock(self.lock_path.clone(), e);
         let mut shared = self.shared()?;
+        if !shared.opened_here() {
+            // Forked since the lock file was opened: before any `flock`, which on the
+            // parent's descriptor would neither wait for the parent (or a sibling) nor, once
+            // released, leave the lock they hold.
+            shared = Arc::new(self.open_lock_file()?);
+            self.shared.store(Some(shared.clone()));
+        }
         let mut moves = 0;
         loop {
             let guard = shared.lock().map_err(lock_error)?;

@@ -98,6 +98,8 @@ enum Backing {
     Mapped {
         file: File,
         path: PathBuf,
+        /// The process that opened `file` (see [`Shared::opened_here`]).
+        opened_by: u32,
     },
     Private(#[allow(dead_code)] Box<Header>),
 }
@@ -171,6 +173,7 @@ impl Shared {
             backing: Backing::Mapped {
                 file,
                 path: path.to_owned(),
+                opened_by: tracing_handlers_core::process_id(),
             },
         })
     }
@@ -207,7 +210,7 @@ impl Shared {
     pub(crate) fn is_current(&self) -> bool {
         match &self.backing {
             #[cfg(unix)]
-            Backing::Mapped { file, path } => {
+            Backing::Mapped { file, path, .. } => {
                 use std::os::unix::fs::MetadataExt;
                 match (file.metadata(), std::fs::metadata(path)) {
                     (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
@@ -217,6 +220,17 @@ impl Shared {
                 }
             }
             _ => true,
+        }
+    }
+
+    /// Whether this process opened the lock file (always true for a private header). A
+    /// process forked after the lock file was opened shares the parent's descriptor, and an
+    /// `flock` on a shared descriptor excludes neither of them (nor do its siblings'): worse,
+    /// unlocking it releases the lock another process holds. It must open its own.
+    pub(crate) fn opened_here(&self) -> bool {
+        match &self.backing {
+            Backing::Mapped { opened_by, .. } => *opened_by == tracing_handlers_core::process_id(),
+            Backing::Private(_) => true,
         }
     }
 

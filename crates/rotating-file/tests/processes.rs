@@ -289,3 +289,165 @@ fn bad_parameters_are_construction_errors_naming_the_value() {
     let e = RotatingFileSink::new(dir.path().join("adir"), 10, 1).unwrap_err();
     assert!(e.to_string().contains("adir"), "{e}");
 }
+
+/// A pre-forking server opens its log before it forks its workers (Gunicorn's `preload_app`,
+/// or any Rust master that logs before `fork`): the workers inherit the lock file's
+/// descriptor, and an `flock` on a shared descriptor does not exclude the processes sharing
+/// it, so their rotations ran at the same time and renamed files over each other.
+#[cfg(unix)]
+#[test]
+fn workers_forked_after_the_log_was_opened_rotate_without_losing_a_line() {
+    const FORKS: usize = 4;
+    const FORK_LINES: usize = 5_000;
+    const FORK_MAX: u64 = 2_000;
+    if let Some(dir) = child_role().and_then(|r| r.strip_prefix("forker:").map(str::to_owned)) {
+        let sink = RotatingFileSink::new(Path::new(&dir).join("app.log"), FORK_MAX as i64, 100_000)
+            .unwrap();
+        // The master logs first: the file and the lock file are open before the fork.
+        (&sink).write_all(line(FORKS, 0).as_bytes()).unwrap();
+        let mut pids = Vec::new();
+        for w in 0..FORKS {
+            // SAFETY: the child only writes to the sink and leaves with `_exit`.
+            match unsafe { libc::fork() } {
+                0 => {
+                    let mut code = 0;
+                    for i in 0..FORK_LINES {
+                        if (&sink).write_all(line(w, i).as_bytes()).is_err() {
+                            code = 1;
+                        }
+                    }
+                    // SAFETY: ends the forked child without running the parent's exit hooks.
+                    unsafe { libc::_exit(code) };
+                }
+                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+                pid => pids.push(pid),
+            }
+        }
+        for pid in pids {
+            let mut status = 0;
+            // SAFETY: waits for a child of this process.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            assert!(
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+                "worker {pid}: status {status}"
+            );
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = tracing_handlers_test_support::rerun_as_child(
+        "workers_forked_after_the_log_was_opened_rotate_without_losing_a_line",
+        &format!("forker:{}", dir.path().display()),
+        &[],
+    );
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "forker: {:?}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The master's line is writer FORKS's line 0: count it as one more writer of one line.
+    let mut seen = 0;
+    let mut keys = HashSet::new();
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if !name.starts_with("app.log") {
+            continue;
+        }
+        let text = String::from_utf8(read_rotated(&entry.path())).unwrap();
+        assert!(
+            (text.len() as u64) < FORK_MAX,
+            "{name} holds {} bytes (maxBytes {FORK_MAX})",
+            text.len()
+        );
+        for l in text.lines() {
+            seen += 1;
+            assert!(keys.insert(l.to_owned()), "duplicate {l:?} in {name}");
+        }
+    }
+    assert_eq!(seen, FORKS * FORK_LINES + 1, "lines missing");
+}
+
+/// The master rotated (and compressed) before forking, so its compression thread exists; the
+/// workers inherit the engine but not the thread. Their rotated files were never compressed
+/// (the jobs went to a thread that does not run there) and dropping the sink waited out its
+/// 10 s for them; joining the inherited thread would have waited for ever.
+#[cfg(unix)]
+#[test]
+fn workers_forked_after_a_compression_compress_their_own_rotations() {
+    const FORKS: usize = 3;
+    const FORK_LINES: usize = 300;
+    if let Some(dir) = child_role().and_then(|r| r.strip_prefix("forker:").map(str::to_owned)) {
+        let sink = RotatingFileSink::builder(Path::new(&dir).join("app.log"))
+            .with_max_bytes(2_000)
+            .with_backup_count(100_000)
+            .with_compression(Compression::Gzip)
+            .build()
+            .unwrap();
+        for i in 0..FORK_LINES {
+            (&sink).write_all(line(FORKS, i).as_bytes()).unwrap();
+        }
+        assert!(sink.wait_background(Some(Instant::now() + Duration::from_secs(30))));
+        let mut pids = Vec::new();
+        for w in 0..FORKS {
+            // SAFETY: the child writes, drops the sink (waiting for its compression) and
+            // leaves with `_exit`.
+            match unsafe { libc::fork() } {
+                0 => {
+                    for i in 0..FORK_LINES {
+                        let _ = (&sink).write_all(line(w, i).as_bytes());
+                    }
+                    let started = Instant::now();
+                    drop(sink);
+                    let code = i32::from(started.elapsed() > Duration::from_secs(5));
+                    // SAFETY: ends the forked child without the parent's exit hooks.
+                    unsafe { libc::_exit(code) };
+                }
+                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+                pid => pids.push(pid),
+            }
+        }
+        for pid in pids {
+            let mut status = 0;
+            // SAFETY: waits for a child of this process.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            assert!(
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+                "worker {pid}: status {status} (1: dropping the sink took over 5 s)"
+            );
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = tracing_handlers_test_support::rerun_as_child(
+        "workers_forked_after_a_compression_compress_their_own_rotations",
+        &format!("forker:{}", dir.path().display()),
+        &[],
+    );
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "forker: {:?}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut plain = Vec::new();
+    let mut lines = HashSet::new();
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("app.log") {
+            continue;
+        }
+        if name != "app.log" && !name.ends_with(".gz") {
+            plain.push(name.clone());
+        }
+        let text = String::from_utf8(read_rotated(&dir.path().join(&name))).unwrap();
+        for l in text.lines() {
+            assert!(lines.insert(l.to_owned()), "duplicate {l:?}");
+        }
+    }
+    assert!(plain.is_empty(), "left uncompressed: {plain:?}");
+    assert_eq!(lines.len(), (FORKS + 1) * FORK_LINES, "lines missing");
+}

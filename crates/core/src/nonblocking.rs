@@ -383,6 +383,9 @@ impl<S: Sink> Drop for ExitGuard<'_, S> {
 pub struct NonBlocking<S: Sink> {
     shared: Arc<Shared<S>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// The process the worker runs in. A child forked from it inherits the queue but not the
+    /// worker: there records are written directly, and nothing waits for the worker.
+    pid: u32,
 }
 
 impl<S: Sink> fmt::Debug for NonBlocking<S> {
@@ -452,7 +455,15 @@ impl<S: Sink> NonBlocking<S> {
         Ok(NonBlocking {
             shared,
             worker: Mutex::new(Some(handle)),
+            pid: crate::process_id(),
         })
+    }
+
+    /// Whether this is a child forked since the worker started (the worker does not run
+    /// here; what the parent had queued is the parent's to write).
+    #[inline]
+    fn forked(&self) -> bool {
+        self.pid != crate::process_id()
     }
 
     /// The sink the worker writes to.
@@ -495,6 +506,14 @@ impl<S: Sink> NonBlocking<S> {
     /// ```
     pub fn shutdown(&self, deadline: Instant) -> u64 {
         let sh = &*self.shared;
+        if self.forked() {
+            // Joining the parent's worker would wait for ever.
+            if let Some(inherited) = self.worker.lock().take() {
+                std::mem::forget(inherited);
+            }
+            sh.inner.shutdown(deadline);
+            return 0;
+        }
         let mut st = sh.state.lock();
         if st.abandoned {
             return 0;
@@ -554,6 +573,9 @@ impl<S: Sink> Sink for NonBlocking<S> {
             return Ok(());
         }
         let sh = &*self.shared;
+        if self.forked() {
+            return sh.inner.write_record(record, level);
+        }
         let capacity = sh.options.capacity_bytes;
         if record.len() > capacity {
             return self.write_oversized(record, level);
@@ -604,6 +626,9 @@ impl<S: Sink> Sink for NonBlocking<S> {
 
     fn flush(&self) -> io::Result<()> {
         let sh = &*self.shared;
+        if self.forked() {
+            return sh.inner.flush();
+        }
         let mut st = sh.state.lock();
         if st.accepting && !on_worker() {
             st.flush_requested += 1;

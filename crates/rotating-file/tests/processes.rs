@@ -335,10 +335,11 @@ fn workers_forked_after_the_log_was_opened_rotate_without_losing_a_line() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = tracing_handlers_test_support::rerun_as_child(
+    let out = tracing_handlers_test_support::rerun_as_child_within(
         "workers_forked_after_the_log_was_opened_rotate_without_losing_a_line",
         &format!("forker:{}", dir.path().display()),
         &[],
+        Duration::from_secs(120),
     );
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
@@ -421,10 +422,11 @@ fn workers_forked_after_a_compression_compress_their_own_rotations() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = tracing_handlers_test_support::rerun_as_child(
+    let out = tracing_handlers_test_support::rerun_as_child_within(
         "workers_forked_after_a_compression_compress_their_own_rotations",
         &format!("forker:{}", dir.path().display()),
         &[],
+        Duration::from_secs(120),
     );
     assert!(
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),

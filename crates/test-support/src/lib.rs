@@ -78,6 +78,50 @@ pub const CHILD_ROLE: &str = "TRACING_HANDLERS_TEST_CHILD";
 ///
 /// When the binary cannot be started.
 pub fn rerun_as_child(test: &str, role: &str, env: &[(&str, &str)]) -> std::process::Output {
+    child_command(test, role, env)
+        .output()
+        .expect("child test process runs")
+}
+
+/// As [`rerun_as_child`], for a child that might hang: when it (or a process it forked) is
+/// still running after `limit`, they are killed and the test fails.
+///
+/// # Panics
+///
+/// When the binary cannot be started, or the child did not finish within `limit`.
+pub fn rerun_as_child_within(
+    test: &str,
+    role: &str,
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let mut cmd = child_command(test, role, env);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    #[cfg(unix)]
+    {
+        // Its own process group, so the processes it forks are killed with it.
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let child = cmd.spawn().expect("child test process runs");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("child test process output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+            panic!("{test} as {role} did not finish within {limit:?}");
+        }
+    }
+}
+
+fn child_command(test: &str, role: &str, env: &[(&str, &str)]) -> Command {
     let exe = std::env::current_exe().expect("current test binary");
     let mut cmd = Command::new(exe);
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
@@ -85,7 +129,7 @@ pub fn rerun_as_child(test: &str, role: &str, env: &[(&str, &str)]) -> std::proc
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("child test process runs")
+    cmd
 }
 
 /// The role this process plays when re-executed by [`rerun_as_child`].

@@ -429,3 +429,82 @@ fn a_record_logged_by_a_thread_local_destructor_is_written() {
         "INFO logged while running\nWARNING logged from a thread-local destructor\n"
     );
 }
+
+/// A daemon that forks once logging is up, its child going on logging through `tracing` and
+/// ending with `process::exit`: the child's records reach the file through the non-blocking
+/// handler it inherited (whose writer thread stayed in the parent), the exit hook does not
+/// wait for that thread, and what the parent logs after the fork is there too.
+#[cfg(unix)]
+#[test]
+fn a_child_forked_after_init_logs_and_exits_with_every_record_on_disk() {
+    const TEST: &str =
+        "durability::a_child_forked_after_init_logs_and_exits_with_every_record_on_disk";
+    const CHILD_RECORDS: usize = 1_000;
+    if support::child_role().as_deref() == Some("daemon") {
+        let path = std::env::var("TH_LOG_PATH").unwrap();
+        let guard = Builder::new()
+            .handler(
+                "file",
+                Level::NOTSET,
+                FileSink::builder(&path)
+                    .build_non_blocking(NonBlockingOptions::new())
+                    .unwrap()
+                    .with_formatter(Formatter::percent("%(message)s").unwrap()),
+            )
+            .root(Logger::new().level(Level::INFO).handler("file"))
+            .try_init()
+            .unwrap();
+        tracing::info!("before the fork");
+        // SAFETY: the child logs through `tracing` and exits with `process::exit`.
+        match unsafe { libc::fork() } {
+            0 => {
+                for i in 0..CHILD_RECORDS {
+                    tracing::info!("child {i}");
+                }
+                std::process::exit(0);
+            }
+            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+            pid => {
+                let mut status = 0;
+                // SAFETY: waits for this process's child.
+                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                tracing::info!("after the fork");
+                drop(guard);
+            }
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daemon.log");
+    let started = Instant::now();
+    let out = support::rerun_as_child_within(
+        TEST,
+        "daemon",
+        &[("TH_LOG_PATH", path.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: HashSet<&str> = text.lines().collect();
+    assert_eq!(text.lines().count(), CHILD_RECORDS + 2, "every record once");
+    assert!(lines.contains("before the fork") && lines.contains("after the fork"));
+    for i in 0..CHILD_RECORDS {
+        assert!(
+            lines.contains(format!("child {i}").as_str()),
+            "child {i} missing"
+        );
+    }
+    // No wait for a writer thread that does not run in the child: well under the 30 s
+    // shutdown timeout (a generous bound, not a timing measurement).
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
+}

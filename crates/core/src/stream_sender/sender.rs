@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -94,7 +94,8 @@ struct Shared<C> {
     room: Condvar,
     progress: Condvar,
     config: StreamSenderConfig,
-    connector: C,
+    /// Shared with the sender of a forked child (see [`StreamSender::here`]).
+    connector: Arc<C>,
     counters: Arc<StreamCounters>,
     drops: DropReporter,
     throttle: ErrorThrottle,
@@ -104,10 +105,18 @@ struct Shared<C> {
 /// connections its [`Connector`] opens. See the [module docs](super).
 ///
 /// Dropping it [shuts it down](Self::shutdown) with a five-second deadline.
+///
+/// A process forked after the thread started inherits the queue but not the thread (nor
+/// may it write on the parent's connection): its first message starts a sender of its own,
+/// with its own connection, and what the parent had queued is left to the parent.
 #[derive(Debug)]
 pub struct StreamSender<C: Connector> {
     shared: Arc<Shared<C>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// The process the thread runs in.
+    pid: u32,
+    /// In a child forked since: that process's sender (`None` when it could not start).
+    forked: OnceLock<Option<Box<StreamSender<C>>>>,
 }
 
 impl<C: Connector> StreamSender<C> {
@@ -120,6 +129,15 @@ impl<C: Connector> StreamSender<C> {
     /// The thread could not be spawned.
     pub fn start(
         connector: C,
+        conn: Option<C::Connection>,
+        config: StreamSenderConfig,
+        counters: Arc<StreamCounters>,
+    ) -> std::io::Result<Self> {
+        Self::start_shared(Arc::new(connector), conn, config, counters)
+    }
+
+    fn start_shared(
+        connector: Arc<C>,
         conn: Option<C::Connection>,
         config: StreamSenderConfig,
         counters: Arc<StreamCounters>,
@@ -151,11 +169,49 @@ impl<C: Connector> StreamSender<C> {
         Ok(StreamSender {
             shared,
             worker: Mutex::new(Some(handle)),
+            pid: crate::process_id(),
+            forked: OnceLock::new(),
         })
+    }
+
+    /// The sender of this process: `self`, or in a child forked since the thread started,
+    /// the child's own (started on first use; `None` when it cannot start).
+    fn here(&self) -> Option<&StreamSender<C>> {
+        if self.pid == crate::process_id() {
+            return Some(self);
+        }
+        let sh = &*self.shared;
+        self.forked
+            .get_or_init(|| {
+                match Self::start_shared(sh.connector.clone(), None, sh.config, sh.counters.clone())
+                {
+                    Ok(sender) => Some(Box::new(sender)),
+                    Err(e) => {
+                        sh.throttle.failed(&format_args!(
+                            "cannot start the sender thread after fork: {e}"
+                        ));
+                        None
+                    }
+                }
+            })
+            .as_deref()
+            // A child of that child has a sender of its own again.
+            .and_then(StreamSender::here)
     }
 
     /// Queues one frame made of `parts`, applying the overflow policy when the queue is full.
     pub fn push(&self, parts: &[&[u8]], level: Level) {
+        match self.here() {
+            Some(sender) => sender.push_here(parts, level),
+            None => self.shared.drops.dropped(
+                &self.shared.counters,
+                1,
+                &"no sender thread in this process",
+            ),
+        }
+    }
+
+    fn push_here(&self, parts: &[&[u8]], level: Level) {
         let sh = &*self.shared;
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > sh.config.capacity_bytes {
@@ -202,6 +258,12 @@ impl<C: Connector> StreamSender<C> {
 
     /// Waits until everything queued so far is written (or given up) or `deadline` passes.
     pub fn flush(&self, deadline: Instant) {
+        if let Some(sender) = self.here() {
+            sender.flush_here(deadline);
+        }
+    }
+
+    fn flush_here(&self, deadline: Instant) {
         let sh = &*self.shared;
         if on_sender(sh.config.thread_name) {
             return;
@@ -223,6 +285,17 @@ impl<C: Connector> StreamSender<C> {
     ///
     /// A second call after the thread was abandoned returns at once: its deadline has passed.
     pub fn shutdown(&self, deadline: Instant) {
+        if self.pid != crate::process_id() {
+            // Forked since: only this process's own sender, if it has one, is shut down;
+            // joining the parent's thread would wait for ever.
+            if let Some(Some(sender)) = self.forked.get() {
+                sender.shutdown(deadline);
+            }
+            if let Some(inherited) = self.worker.lock().take() {
+                std::mem::forget(inherited);
+            }
+            return;
+        }
         let sh = &*self.shared;
         let mut st = sh.state.lock();
         if st.abandoned {

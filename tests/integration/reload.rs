@@ -190,3 +190,65 @@ fn wait_for_prefix(log: &Path, prefix: &str) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A child forked after logging was installed with a watched configuration drops its guard
+/// (returns from `main`): dropping the watcher joined its thread, which runs only in the
+/// parent, and the join panicked ("threads should not terminate unexpectedly").
+#[cfg(unix)]
+#[test]
+fn a_forked_child_drops_its_watching_guard_without_a_panic() {
+    const TEST: &str = "reload::a_forked_child_drops_its_watching_guard_without_a_panic";
+    use tracing_handlers_test_support as support;
+    if support::child_role().as_deref() == Some("watching-daemon") {
+        let config = std::path::PathBuf::from(std::env::var("TH_CONFIG").unwrap());
+        let log = std::path::PathBuf::from(std::env::var("TH_LOG_PATH").unwrap());
+        write_config(&config, &log, "A", false);
+        let guard = Builder::from_config_file(&config)
+            .unwrap()
+            .watch_config(&config, Duration::from_millis(100))
+            .try_init()
+            .unwrap();
+        // SAFETY: the child logs, drops the guard and leaves with `_exit`.
+        match unsafe { libc::fork() } {
+            0 => {
+                tracing::info!("from the child");
+                drop(guard);
+                // SAFETY: ends the forked child without the parent's exit hooks.
+                unsafe { libc::_exit(0) };
+            }
+            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+            pid => {
+                let mut status = 0;
+                // SAFETY: waits for this process's child.
+                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                drop(guard);
+            }
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("logging.toml");
+    let log = dir.path().join("out.log");
+    let out = support::rerun_as_child_within(
+        TEST,
+        "watching-daemon",
+        &[
+            ("TH_CONFIG", config.to_str().unwrap()),
+            ("TH_LOG_PATH", log.to_str().unwrap()),
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "A from the child\n");
+}

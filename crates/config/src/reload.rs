@@ -161,11 +161,16 @@ impl Reloader {
 }
 
 /// A thread that reloads a configuration file when it changes. Dropping it stops the thread.
+///
+/// The thread runs in the process that started it: a child forked since does not watch
+/// the file (it keeps the handlers it inherited).
 #[derive(Debug)]
 pub struct ConfigWatcher {
     reloader: Arc<Reloader>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// The process the thread runs in.
+    pid: u32,
 }
 
 impl ConfigWatcher {
@@ -220,6 +225,7 @@ impl ConfigWatcher {
             reloader,
             stop,
             thread: Some(thread),
+            pid: tracing_handlers_core::process_id(),
         })
     }
 
@@ -237,6 +243,12 @@ impl Drop for ConfigWatcher {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
+            if self.pid != tracing_handlers_core::process_id() {
+                // A child forked since the thread started: the thread runs in the parent
+                // only, and joining it here panics (std finds it gone without a result).
+                std::mem::forget(t);
+                return;
+            }
             t.thread().unpark();
             let _ = t.join();
         }

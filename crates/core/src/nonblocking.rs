@@ -507,7 +507,8 @@ impl<S: Sink> NonBlocking<S> {
     pub fn shutdown(&self, deadline: Instant) -> u64 {
         let sh = &*self.shared;
         if self.forked() {
-            // Joining the parent's worker would wait for ever.
+            // The parent's worker is not here: joining it would panic (std finds the
+            // thread gone without a result).
             if let Some(inherited) = self.worker.lock().take() {
                 std::mem::forget(inherited);
             }

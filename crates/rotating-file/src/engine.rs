@@ -492,8 +492,8 @@ impl<P: Policy> Engine<P> {
     }
 
     /// The worker of this process, if it has one: one inherited from the parent across a
-    /// `fork` runs no thread here (it would take jobs and never do them, and joining it would
-    /// wait for ever), so it is forgotten, with the parent's pending jobs.
+    /// `fork` runs no thread here (it would take jobs and never do them, and joining it
+    /// panics), so it is forgotten, with the parent's pending jobs.
     fn own_worker(&self) -> MutexGuard<'_, Option<Worker>> {
         let mut worker = self.worker.lock();
         if worker

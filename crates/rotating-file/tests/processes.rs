@@ -374,7 +374,7 @@ fn workers_forked_after_the_log_was_opened_rotate_without_losing_a_line() {
 /// The master rotated (and compressed) before forking, so its compression thread exists; the
 /// workers inherit the engine but not the thread. Their rotated files were never compressed
 /// (the jobs went to a thread that does not run there) and dropping the sink waited out its
-/// 10 s for them; joining the inherited thread would have waited for ever.
+/// 10 s for them.
 #[cfg(unix)]
 #[test]
 fn workers_forked_after_a_compression_compress_their_own_rotations() {

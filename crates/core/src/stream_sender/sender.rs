@@ -287,7 +287,8 @@ impl<C: Connector> StreamSender<C> {
     pub fn shutdown(&self, deadline: Instant) {
         if self.pid != crate::process_id() {
             // Forked since: only this process's own sender, if it has one, is shut down;
-            // joining the parent's thread would wait for ever.
+            // joining the parent's thread, which is not here,
+            // would panic.
             if let Some(Some(sender)) = self.forked.get() {
                 sender.shutdown(deadline);
             }

@@ -286,9 +286,8 @@ impl<C: Connector> StreamSender<C> {
     /// A second call after the thread was abandoned returns at once: its deadline has passed.
     pub fn shutdown(&self, deadline: Instant) {
         if self.pid != crate::process_id() {
-            // Forked since: only this process's own sender, if it has one, is shut down;
-            // joining the parent's thread, which is not here,
-            // would panic.
+            // Forked since: only this process's own sender, if it has one, is shut down.
+            // The parent's thread is not here, and joining it would panic.
             if let Some(Some(sender)) = self.forked.get() {
                 sender.shutdown(deadline);
             }

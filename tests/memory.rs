@@ -1,7 +1,8 @@
-//! One huge record must not pin its memory for the rest of the thread's life: the per-thread
-//! buffers an event is collected and formatted into give it back once the record is written.
-//! A global allocator counts the bytes alive; this file holds one test, so nothing else
-//! allocates beside it.
+//! Logging keeps no memory it does not need: one huge record does not pin its memory for the
+//! rest of the thread's life (the per-thread buffers give it back once the record is
+//! written), and a thread that logs and ends leaves nothing behind (a server starting a
+//! thread per connection must not grow for ever). A global allocator counts the bytes alive;
+//! the tests here take turns, so nothing else allocates beside the one measuring.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -42,8 +43,11 @@ static ALLOCATOR: Live = Live;
 
 const MIB: isize = 1024 * 1024;
 
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_huge_message_field_or_span_does_not_stay_in_the_thread_buffers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     let file = FileSink::builder(&path)
@@ -94,4 +98,58 @@ fn a_huge_message_field_or_span_does_not_stay_in_the_thread_buffers() {
     )));
     assert!(lines[102].starts_with("INFO request{body=xxx"));
     assert!(lines[102].ends_with(" m payload=2"));
+}
+
+#[test]
+fn threads_that_log_and_end_leave_nothing_allocated() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("threads.log");
+    let file = FileSink::builder(&path)
+        .build_handler()
+        .unwrap()
+        .with_formatter(Formatter::percent("%(threadName)s %(message)s").unwrap());
+    let guard = Builder::new()
+        .handler("file", Level::NOTSET, file)
+        .root(Logger::new().level(Level::INFO).handler("file"))
+        .set_default()
+        .unwrap();
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    let connection = |name: Option<String>| {
+        let dispatch = dispatch.clone();
+        let builder = match name {
+            Some(name) => std::thread::Builder::new().name(name),
+            None => std::thread::Builder::new(),
+        };
+        builder
+            .spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || tracing::info!("served"))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    };
+    // Warm up: what is set up once per process.
+    for _ in 0..100 {
+        connection(None);
+    }
+    let before = LIVE.load(Ordering::Relaxed);
+    const THREADS: usize = 5_000;
+    let pad = "x".repeat(100);
+    for i in 0..THREADS {
+        connection(Some(format!("connection-{i}-{pad}")));
+        connection(None);
+    }
+    let after = LIVE.load(Ordering::Relaxed);
+    assert!(
+        after - before < 64 * 1024,
+        "{} KiB more alive after {} threads logged once each and ended",
+        (after - before) / 1024,
+        2 * THREADS
+    );
+    drop(guard);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 100 + 2 * THREADS);
+    assert!(text.contains(&format!("connection-{}-{pad} served\n", THREADS - 1)));
+    assert!(text.contains("Thread-"));
 }

@@ -29,7 +29,7 @@ use crate::handler::Handler;
 use crate::report::{report, Report, ReportKind};
 use crate::reuse::ReusedBuffer;
 use crate::tree::{logger_name, LoggerTree, NameFilter, Route};
-use crate::{current_thread, relative_created_ms, FieldSet, Level, Record, CRITICAL_FIELD};
+use crate::{relative_created_ms, with_current_thread, FieldSet, Level, Record, CRITICAL_FIELD};
 
 /// One handler in a handler set: its name, level and filters, and the handler itself.
 #[derive(Debug)]
@@ -791,34 +791,35 @@ impl Dispatch {
         } else {
             None
         };
-        let thread = current_thread();
-        let record = Record {
-            level,
-            name: &route.name,
-            target: meta.target(),
-            message: &scratch.message,
-            fields: &scratch.fields,
-            created,
-            relative_created: if state.needs_relative {
-                relative_created_ms(created)
-            } else {
-                0.0
-            },
-            file: meta.file(),
-            line: meta.line(),
-            module_path: meta.module_path(),
-            func_name: if scratch.func_name.is_empty() {
-                None
-            } else {
-                Some(scratch.func_name.as_str())
-            },
-            thread_id: thread.id,
-            thread_name: thread.name,
-            process_id: crate::record::process_id(),
-            process_name: "MainProcess",
-            spans,
-        };
-        self.deliver(state, &route.route, &record);
+        with_current_thread(|thread| {
+            let record = Record {
+                level,
+                name: &route.name,
+                target: meta.target(),
+                message: &scratch.message,
+                fields: &scratch.fields,
+                created,
+                relative_created: if state.needs_relative {
+                    relative_created_ms(created)
+                } else {
+                    0.0
+                },
+                file: meta.file(),
+                line: meta.line(),
+                module_path: meta.module_path(),
+                func_name: if scratch.func_name.is_empty() {
+                    None
+                } else {
+                    Some(scratch.func_name.as_str())
+                },
+                thread_id: thread.id,
+                thread_name: thread.name,
+                process_id: crate::record::process_id(),
+                process_name: "MainProcess",
+                spans,
+            };
+            self.deliver(state, &route.route, &record);
+        });
     }
 }
 

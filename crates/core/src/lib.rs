@@ -74,7 +74,7 @@ pub use level::{Level, ParseLevelError};
 pub use nonblocking::{NonBlocking, NonBlockingOptions, OverflowPolicy};
 pub use record::{
     current_thread, process_id, relative_created_ms, start_time, system_time_from_secs_f64,
-    FieldSet, Record, ThreadIdentity, Value,
+    with_current_thread, FieldSet, Record, ThreadIdentity, Value,
 };
 pub use tree::{
     is_under, logger_name, parent_name, LoggerConfig, LoggerTree, NameFilter, Route, ROOT,

@@ -191,34 +191,96 @@ pub fn process_id() -> u32 {
 
 /// The current thread's identity as records carry it.
 #[derive(Debug, Clone, Copy)]
-pub struct ThreadIdentity {
+pub struct ThreadIdentity<'a> {
     /// The OS thread identifier (`pthread_self` on Unix, as Python's `threading.get_ident`).
     pub id: u64,
     /// The thread's name, or `Thread-N` for an unnamed thread (N counts unnamed threads in the
     /// order they first log, from 1).
-    pub name: &'static str,
+    pub name: &'a str,
 }
 
-/// The calling thread's [`ThreadIdentity`], computed once per thread.
-pub fn current_thread() -> ThreadIdentity {
+/// What a thread's identity is computed from, once per thread; freed when the thread ends
+/// (a server that starts a thread per connection must not keep every name it ever saw).
+struct OwnedIdentity {
+    id: u64,
+    name: Box<str>,
+}
+
+/// The calling thread's identity, with a name that lives for ever, for records built outside
+/// the dispatch ([`Record::new`]). Names are interned: each distinct name is kept once for
+/// the life of the process (an unnamed thread's `Thread-N` is distinct per thread; the
+/// dispatch, through [`with_current_thread`], keeps none).
+pub fn current_thread() -> ThreadIdentity<'static> {
+    use std::cell::Cell;
+    thread_local! {
+        static INTERNED: Cell<Option<ThreadIdentity<'static>>> = const { Cell::new(None) };
+    }
+    if let Ok(Some(identity)) = INTERNED.try_with(Cell::get) {
+        return identity;
+    }
+    let mut identity = ThreadIdentity {
+        id: os_thread_id(),
+        name: "<exiting>",
+    };
+    with_current_thread(|t| {
+        identity = ThreadIdentity {
+            id: t.id,
+            name: intern(t.name),
+        };
+    });
+    let _ = INTERNED.try_with(|c| c.set(Some(identity)));
+    identity
+}
+
+/// `name`, kept once for the life of the process.
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<parking_lot::Mutex<std::collections::HashSet<&'static str>>> =
+        OnceLock::new();
+    let mut names = NAMES.get_or_init(Default::default).lock();
+    if let Some(kept) = names.get(name) {
+        return kept;
+    }
+    let kept: &'static str = Box::leak(name.into());
+    names.insert(kept);
+    kept
+}
+
+/// Runs `f` with the calling thread's [`ThreadIdentity`] (computed once per thread).
+///
+/// ```
+/// let mut name = String::new();
+/// tracing_handlers_core::with_current_thread(|t| name = t.name.to_owned());
+/// assert_eq!(Some(name.as_str()), std::thread::current().name());
+/// ```
+#[inline]
+pub fn with_current_thread(f: impl FnOnce(ThreadIdentity<'_>)) {
     use std::sync::atomic::{AtomicU64, Ordering};
     static UNNAMED: AtomicU64 = AtomicU64::new(1);
     thread_local! {
-        static IDENTITY: ThreadIdentity = {
-            let name: &'static str = match std::thread::current().name() {
-                // Leaked once per thread that logs: records borrow the name for `'static`.
-                Some(n) => Box::leak(n.to_owned().into_boxed_str()),
-                None => Box::leak(
-                    format!("Thread-{}", UNNAMED.fetch_add(1, Ordering::Relaxed)).into_boxed_str(),
-                ),
-            };
-            ThreadIdentity { id: os_thread_id(), name }
+        static IDENTITY: OwnedIdentity = OwnedIdentity {
+            id: os_thread_id(),
+            name: match std::thread::current().name() {
+                Some(n) => n.into(),
+                None => format!("Thread-{}", UNNAMED.fetch_add(1, Ordering::Relaxed)).into(),
+            },
         };
     }
-    IDENTITY.try_with(|t| *t).unwrap_or(ThreadIdentity {
-        id: os_thread_id(),
-        name: "<exiting>",
-    })
+    let mut f = Some(f);
+    let _ = IDENTITY.try_with(|t| {
+        if let Some(f) = f.take() {
+            f(ThreadIdentity {
+                id: t.id,
+                name: &t.name,
+            });
+        }
+    });
+    if let Some(f) = f {
+        // A record logged by a thread-local destructor after this one's.
+        f(ThreadIdentity {
+            id: os_thread_id(),
+            name: "<exiting>",
+        });
+    }
 }
 
 #[cfg(unix)]

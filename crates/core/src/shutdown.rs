@@ -78,9 +78,13 @@ static EXITING: AtomicBool = AtomicBool::new(false);
 static WRITERS: Mutex<Vec<Weak<WriterSlot>>> = Mutex::new(Vec::new());
 
 /// How deep this thread is in gated writes (0: in none).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct WriterSlot {
     depth: AtomicU32,
+    /// The process the thread runs in: a child forked since inherits the slots of the
+    /// parent's other threads, which do not run there (one caught inside a write would stay
+    /// at 1 there for ever).
+    pid: u32,
 }
 
 thread_local! {
@@ -88,7 +92,10 @@ thread_local! {
         // Sinks used without our dispatch (under tracing-subscriber's fmt layer) get the
         // gate at exit too.
         install_exit_hook();
-        let slot = Arc::new(WriterSlot::default());
+        let slot = Arc::new(WriterSlot {
+            depth: AtomicU32::new(0),
+            pid: crate::process_id(),
+        });
         let mut all = WRITERS.lock();
         all.retain(|w| w.strong_count() > 0);
         all.push(Arc::downgrade(&slot));
@@ -123,16 +130,37 @@ pub fn write_unless_exiting<R>(write: impl FnOnce() -> R) -> Option<R> {
     }
 }
 
-/// Closes the gate and waits, at most `wait`, until no other thread is inside a write.
+/// Closes the gate and waits, at most `wait`, until no other thread is inside a write;
+/// reports the writes the process ends in the middle of.
 fn close_writes_for_exit(wait: Duration) {
     EXITING.store(true, Ordering::SeqCst);
     let deadline = deadline_after(wait);
-    let slots: Vec<Arc<WriterSlot>> = WRITERS.lock().iter().filter_map(Weak::upgrade).collect();
+    let here = crate::process_id();
+    let slots: Vec<Arc<WriterSlot>> = WRITERS
+        .lock()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .filter(|slot| slot.pid == here)
+        .collect();
     // The exiting thread's own slot is at 0: it is in `exit`, not in a write.
+    let mut cut = 0;
     for slot in slots {
         while slot.depth.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::yield_now();
         }
+        if slot.depth.load(Ordering::SeqCst) > 0 {
+            cut += 1;
+        }
+    }
+    if cut > 0 {
+        let message = format!(
+            "{cut} write(s) still in progress after {wait:?}: the process ends in the middle of them"
+        );
+        crate::report::report(&crate::report::Report {
+            source: "exit",
+            kind: crate::report::ReportKind::Failure,
+            message: &message,
+        });
     }
 }
 

@@ -77,3 +77,78 @@ fn a_forked_child_writes_through_the_non_blocking_sink_it_inherited() {
     expected.sort_unstable();
     assert_eq!(lines, expected);
 }
+
+/// The exit of a child forked while another thread of the parent was inside a write: that
+/// thread's slot in the exit gate came along with it, marked as writing, and the child's
+/// exit waited the whole second for a write that does not happen there, then (now that such
+/// waits are reported) said it ended in the middle of one.
+#[test]
+fn a_forked_child_exits_without_waiting_for_the_parents_writes() {
+    const TEST: &str = "a_forked_child_exits_without_waiting_for_the_parents_writes";
+    if support::child_role().as_deref() == Some("fifo") {
+        blocked_writer_then_fork(Path::new(&std::env::var("TH_FIFO").unwrap()));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a path from a live CString.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let out = support::rerun_as_child_within(
+        TEST,
+        "fifo",
+        &[("TH_FIFO", fifo.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout),
+    );
+    assert!(!stderr.contains("still in progress"), "{stderr}");
+}
+
+/// A thread blocked in a write into a pipe nobody reads, a fork, the child's `exit`; then
+/// the pipe is drained so the parent's own exit has nothing in progress.
+fn blocked_writer_then_fork(fifo: &Path) {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+        .unwrap();
+    let sink = Arc::new(FileSink::builder(fifo).build().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (sink, stop) = (sink.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let record = vec![b'x'; 64 * 1024];
+            while !stop.load(Ordering::Acquire) {
+                let _ = sink.write_record(&record, Level::INFO);
+            }
+        })
+    };
+    // The pipe holds 64 KiB: the writer is now inside its second write, for good.
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: the child only exits.
+    match unsafe { libc::fork() } {
+        0 => std::process::exit(0),
+        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+        pid => {
+            let mut status = 0;
+            // SAFETY: waits for this process's child.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        }
+    }
+    stop.store(true, Ordering::Release);
+    let mut buf = vec![0u8; 64 * 1024];
+    while !writer.is_finished() {
+        let _ = reader.read(&mut buf);
+    }
+    writer.join().unwrap();
+}

@@ -453,3 +453,85 @@ fn workers_forked_after_a_compression_compress_their_own_rotations() {
     assert!(plain.is_empty(), "left uncompressed: {plain:?}");
     assert_eq!(lines.len(), (FORKS + 1) * FORK_LINES, "lines missing");
 }
+
+/// A fork while another thread of the master was inside a rotation (here waiting for the
+/// lock file, which another process holds): the child inherited the engine's in-process
+/// lock as held by a thread that does not run there, and its first rotation waited for it
+/// for ever.
+#[cfg(unix)]
+#[test]
+fn a_child_forked_during_a_rotation_rotates_too() {
+    use std::os::unix::io::AsRawFd;
+    const TEST: &str = "a_child_forked_during_a_rotation_rotates_too";
+    if let Some(dir) = child_role().and_then(|r| r.strip_prefix("forker:").map(str::to_owned)) {
+        let dir = Path::new(&dir);
+        let sink = Arc::new(RotatingFileSink::new(dir.join("app.log"), 200, 1_000).unwrap());
+        (&*sink).write_all(line(9, 0).as_bytes()).unwrap();
+        // Another process's rollover, as far as this one can tell: the lock file locked on a
+        // descriptor of its own.
+        let other = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(dir.join(".app.log.lock"))
+            .unwrap();
+        // SAFETY: a plain flock on a descriptor we own.
+        assert_eq!(unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_EX) }, 0);
+        let writer = {
+            let sink = sink.clone();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    (&*sink).write_all(line(0, i).as_bytes()).unwrap();
+                }
+            })
+        };
+        // The writer is now inside its rotation, waiting for the lock file.
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: the child writes through the sink and leaves with `_exit`.
+        match unsafe { libc::fork() } {
+            0 => {
+                for i in 0..40 {
+                    let _ = (&*sink).write_all(line(1, i).as_bytes());
+                }
+                // SAFETY: ends the forked child without the parent's exit hooks.
+                unsafe { libc::_exit(0) };
+            }
+            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+            pid => {
+                std::thread::sleep(Duration::from_millis(300));
+                // SAFETY: releases the lock taken above.
+                assert_eq!(unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_UN) }, 0);
+                let mut status = 0;
+                // SAFETY: waits for this process's child.
+                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+                writer.join().unwrap();
+            }
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = tracing_handlers_test_support::rerun_as_child_within(
+        TEST,
+        &format!("forker:{}", dir.path().display()),
+        &[],
+        Duration::from_secs(30),
+    );
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "forker: {:?}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines = HashSet::new();
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.starts_with("app.log") {
+            let text = String::from_utf8(read_rotated(&dir.path().join(&name))).unwrap();
+            for l in text.lines() {
+                assert!(lines.insert(l.to_owned()), "duplicate {l:?}");
+            }
+        }
+    }
+    assert_eq!(lines.len(), 81, "lines missing");
+}

@@ -455,24 +455,15 @@ fn a_child_forked_after_init_logs_and_exits_with_every_record_on_disk() {
             .try_init()
             .unwrap();
         tracing::info!("before the fork");
-        // SAFETY: the child logs through `tracing` and exits with `process::exit`.
-        match unsafe { libc::fork() } {
-            0 => {
-                for i in 0..CHILD_RECORDS {
-                    tracing::info!("child {i}");
-                }
-                std::process::exit(0);
+        let child = support::fork(|| {
+            for i in 0..CHILD_RECORDS {
+                tracing::info!("child {i}");
             }
-            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-            pid => {
-                let mut status = 0;
-                // SAFETY: waits for this process's child.
-                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-                tracing::info!("after the fork");
-                drop(guard);
-            }
-        }
+            std::process::exit(0)
+        });
+        support::wait_for_child(child, "its exit");
+        tracing::info!("after the fork");
+        drop(guard);
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -484,12 +475,7 @@ fn a_child_forked_after_init_logs_and_exits_with_every_record_on_disk() {
         &[("TH_LOG_PATH", path.to_str().unwrap())],
         Duration::from_secs(60),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::assert_child_passed(&out);
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: HashSet<&str> = text.lines().collect();
     assert_eq!(text.lines().count(), CHILD_RECORDS + 2, "every record once");

@@ -208,23 +208,14 @@ fn a_forked_child_drops_its_watching_guard_without_a_panic() {
             .watch_config(&config, Duration::from_millis(100))
             .try_init()
             .unwrap();
-        // SAFETY: the child logs, drops the guard and leaves with `_exit`.
-        match unsafe { libc::fork() } {
-            0 => {
-                tracing::info!("from the child");
-                drop(guard);
-                // SAFETY: ends the forked child without the parent's exit hooks.
-                unsafe { libc::_exit(0) };
-            }
-            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-            pid => {
-                let mut status = 0;
-                // SAFETY: waits for this process's child.
-                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-                drop(guard);
-            }
-        }
+        // The guard moves into the child's closure: the child drops it there; this process
+        // drops it with the closure, when `fork` returns.
+        let child = support::fork(move || {
+            tracing::info!("from the child");
+            drop(guard);
+            0
+        });
+        support::wait_for_child(child, "dropping its guard");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -239,12 +230,7 @@ fn a_forked_child_drops_its_watching_guard_without_a_panic() {
         ],
         Duration::from_secs(60),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::assert_child_passed(&out);
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("panicked"),
         "{}",

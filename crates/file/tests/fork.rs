@@ -21,31 +21,18 @@ fn forker(path: &Path) {
         .unwrap();
     sink.write_record(b"parent 0\n", Level::INFO).unwrap();
     sink.flush().unwrap();
-    // SAFETY: the child writes through the sink, drops it and leaves with `_exit`.
-    match unsafe { libc::fork() } {
-        0 => {
-            for i in 0..CHILD_LINES {
-                let _ = sink.write_record(format!("child {i}\n").as_bytes(), Level::INFO);
-            }
-            let _ = sink.flush();
-            let started = Instant::now();
-            drop(sink);
-            let slow = started.elapsed() > Duration::from_secs(2);
-            // SAFETY: ends the forked child without the parent's exit hooks.
-            unsafe { libc::_exit(i32::from(slow)) };
+    let child = support::fork(|| {
+        for i in 0..CHILD_LINES {
+            let _ = sink.write_record(format!("child {i}\n").as_bytes(), Level::INFO);
         }
-        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-        pid => {
-            let mut status = 0;
-            // SAFETY: waits for this process's child.
-            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-            assert!(
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                "child status {status} (1: dropping its sink took over 2 s)"
-            );
-            sink.write_record(b"parent 1\n", Level::INFO).unwrap();
-        }
-    }
+        let _ = sink.flush();
+        // What dropping it does, with the 3 s shutdown timeout.
+        let started = Instant::now();
+        sink.shutdown(started + Duration::from_secs(3));
+        i32::from(started.elapsed() > Duration::from_secs(2))
+    });
+    support::wait_for_child(child, "1: shutting its sink down took over 2 s");
+    sink.write_record(b"parent 1\n", Level::INFO).unwrap();
 }
 
 #[test]
@@ -63,12 +50,7 @@ fn a_forked_child_writes_through_the_non_blocking_sink_it_inherited() {
         &[("TH_LOG_PATH", path.to_str().unwrap())],
         Duration::from_secs(60),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::assert_child_passed(&out);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
@@ -101,11 +83,7 @@ fn a_forked_child_exits_without_waiting_for_the_parents_writes() {
         Duration::from_secs(60),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "{}\n{stderr}",
-        String::from_utf8_lossy(&out.stdout),
-    );
+    support::assert_child_passed(&out);
     assert!(!stderr.contains("still in progress"), "{stderr}");
 }
 
@@ -134,17 +112,8 @@ fn blocked_writer_then_fork(fifo: &Path) {
     };
     // The pipe holds 64 KiB: the writer is now inside its second write, for good.
     std::thread::sleep(Duration::from_millis(300));
-    // SAFETY: the child only exits.
-    match unsafe { libc::fork() } {
-        0 => std::process::exit(0),
-        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-        pid => {
-            let mut status = 0;
-            // SAFETY: waits for this process's child.
-            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-        }
-    }
+    let child = support::fork(|| std::process::exit(0));
+    support::wait_for_child(child, "its exit");
     stop.store(true, Ordering::Release);
     let mut buf = vec![0u8; 64 * 1024];
     while !writer.is_finished() {

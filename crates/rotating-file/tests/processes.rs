@@ -14,6 +14,8 @@ use tracing_handlers_core::nonblocking::NonBlockingOptions;
 use tracing_handlers_core::{FieldSet, Handler, Level, Record, Sink};
 use tracing_handlers_rotating_file::{Compression, RotatingFileSink};
 use tracing_handlers_test_support::{child_role, CHILD_ROLE};
+#[cfg(unix)]
+use tracing_handlers_test_support::{fork, wait_for_child};
 
 mod common;
 use common::read_rotated;
@@ -305,32 +307,18 @@ fn workers_forked_after_the_log_was_opened_rotate_without_losing_a_line() {
             .unwrap();
         // The master logs first: the file and the lock file are open before the fork.
         (&sink).write_all(line(FORKS, 0).as_bytes()).unwrap();
-        let mut pids = Vec::new();
-        for w in 0..FORKS {
-            // SAFETY: the child only writes to the sink and leaves with `_exit`.
-            match unsafe { libc::fork() } {
-                0 => {
-                    let mut code = 0;
-                    for i in 0..FORK_LINES {
-                        if (&sink).write_all(line(w, i).as_bytes()).is_err() {
-                            code = 1;
-                        }
-                    }
-                    // SAFETY: ends the forked child without running the parent's exit hooks.
-                    unsafe { libc::_exit(code) };
-                }
-                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-                pid => pids.push(pid),
-            }
-        }
-        for pid in pids {
-            let mut status = 0;
-            // SAFETY: waits for a child of this process.
-            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-            assert!(
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                "worker {pid}: status {status}"
-            );
+        let workers: Vec<_> = (0..FORKS)
+            .map(|w| {
+                fork(|| {
+                    let failed = (0..FORK_LINES)
+                        .filter(|&i| (&sink).write_all(line(w, i).as_bytes()).is_err())
+                        .count();
+                    i32::from(failed > 0)
+                })
+            })
+            .collect();
+        for pid in workers {
+            wait_for_child(pid, "1: a write failed");
         }
         return;
     }
@@ -341,13 +329,7 @@ fn workers_forked_after_the_log_was_opened_rotate_without_losing_a_line() {
         &[],
         Duration::from_secs(120),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "forker: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tracing_handlers_test_support::assert_child_passed(&out);
     // The master's line is writer FORKS's line 0: count it as one more writer of one line.
     let mut seen = 0;
     let mut keys = HashSet::new();
@@ -391,33 +373,21 @@ fn workers_forked_after_a_compression_compress_their_own_rotations() {
             (&sink).write_all(line(FORKS, i).as_bytes()).unwrap();
         }
         assert!(sink.wait_background(Some(Instant::now() + Duration::from_secs(30))));
-        let mut pids = Vec::new();
-        for w in 0..FORKS {
-            // SAFETY: the child writes, drops the sink (waiting for its compression) and
-            // leaves with `_exit`.
-            match unsafe { libc::fork() } {
-                0 => {
+        let workers: Vec<_> = (0..FORKS)
+            .map(|w| {
+                fork(|| {
                     for i in 0..FORK_LINES {
                         let _ = (&sink).write_all(line(w, i).as_bytes());
                     }
+                    // What dropping the sink does: wait for its compression (10 s at most).
                     let started = Instant::now();
-                    drop(sink);
-                    let code = i32::from(started.elapsed() > Duration::from_secs(5));
-                    // SAFETY: ends the forked child without the parent's exit hooks.
-                    unsafe { libc::_exit(code) };
-                }
-                -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-                pid => pids.push(pid),
-            }
-        }
-        for pid in pids {
-            let mut status = 0;
-            // SAFETY: waits for a child of this process.
-            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-            assert!(
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                "worker {pid}: status {status} (1: dropping the sink took over 5 s)"
-            );
+                    Sink::shutdown(&sink, started + Duration::from_secs(10));
+                    i32::from(started.elapsed() > Duration::from_secs(5))
+                })
+            })
+            .collect();
+        for pid in workers {
+            wait_for_child(pid, "1: shutting the sink down took over 5 s");
         }
         return;
     }
@@ -428,13 +398,7 @@ fn workers_forked_after_a_compression_compress_their_own_rotations() {
         &[],
         Duration::from_secs(120),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "forker: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tracing_handlers_test_support::assert_child_passed(&out);
     let mut plain = Vec::new();
     let mut lines = HashSet::new();
     for entry in fs::read_dir(dir.path()).unwrap() {
@@ -486,27 +450,17 @@ fn a_child_forked_during_a_rotation_rotates_too() {
         };
         // The writer is now inside its rotation, waiting for the lock file.
         std::thread::sleep(Duration::from_millis(300));
-        // SAFETY: the child writes through the sink and leaves with `_exit`.
-        match unsafe { libc::fork() } {
-            0 => {
-                for i in 0..40 {
-                    let _ = (&*sink).write_all(line(1, i).as_bytes());
-                }
-                // SAFETY: ends the forked child without the parent's exit hooks.
-                unsafe { libc::_exit(0) };
-            }
-            -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-            pid => {
-                std::thread::sleep(Duration::from_millis(300));
-                // SAFETY: releases the lock taken above.
-                assert_eq!(unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_UN) }, 0);
-                let mut status = 0;
-                // SAFETY: waits for this process's child.
-                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-                writer.join().unwrap();
-            }
-        }
+        let child = fork(|| {
+            let failed = (0..40)
+                .filter(|&i| (&*sink).write_all(line(1, i).as_bytes()).is_err())
+                .count();
+            i32::from(failed > 0)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: releases the lock taken above.
+        assert_eq!(unsafe { libc::flock(other.as_raw_fd(), libc::LOCK_UN) }, 0);
+        wait_for_child(child, "1: a write failed");
+        writer.join().unwrap();
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -516,13 +470,7 @@ fn a_child_forked_during_a_rotation_rotates_too() {
         &[],
         Duration::from_secs(30),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "forker: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tracing_handlers_test_support::assert_child_passed(&out);
     let mut lines = HashSet::new();
     for entry in fs::read_dir(dir.path()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();

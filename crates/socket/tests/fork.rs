@@ -25,32 +25,18 @@ fn forker(port: u16) {
         .unwrap();
     log(&handler, "parent 0");
     handler.flush();
-    // SAFETY: the child logs through the handler, drops it and leaves with `_exit`.
-    match unsafe { libc::fork() } {
-        0 => {
-            for i in 0..CHILD_RECORDS {
-                log(&handler, &format!("child {i}"));
-            }
-            handler.flush();
-            let started = Instant::now();
-            drop(handler);
-            let slow = started.elapsed() > Duration::from_secs(3);
-            // SAFETY: ends the forked child without the parent's exit hooks.
-            unsafe { libc::_exit(i32::from(slow)) };
+    let child = support::fork(|| {
+        for i in 0..CHILD_RECORDS {
+            log(&handler, &format!("child {i}"));
         }
-        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
-        pid => {
-            let mut status = 0;
-            // SAFETY: waits for this process's child.
-            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-            assert!(
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                "child status {status} (1: dropping its handler took over 3 s)"
-            );
-            log(&handler, "parent 1");
-            handler.flush();
-        }
-    }
+        handler.flush();
+        let started = Instant::now();
+        handler.shutdown(started + Duration::from_secs(5));
+        i32::from(started.elapsed() > Duration::from_secs(3))
+    });
+    support::wait_for_child(child, "1: shutting its handler down took over 3 s");
+    log(&handler, "parent 1");
+    handler.flush();
 }
 
 #[test]
@@ -85,12 +71,7 @@ fn a_forked_child_sends_over_a_connection_of_its_own() {
         &[],
         Duration::from_secs(60),
     );
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::assert_child_passed(&out);
     let mut expected: Vec<String> = (0..CHILD_RECORDS).map(|i| format!("child {i}")).collect();
     expected.extend(["parent 0".into(), "parent 1".into()]);
     expected.sort_unstable();

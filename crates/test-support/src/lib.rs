@@ -132,6 +132,63 @@ fn child_command(test: &str, role: &str, env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// Fails unless `out` is a child test process's successful run of its one test (see
+/// [`rerun_as_child`]), showing what it printed.
+///
+/// # Panics
+///
+/// When it is not.
+pub fn assert_child_passed(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child test process: {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Forks. The child runs `child` and leaves with `_exit` and the code it returns (101 when it
+/// panics), so none of the exit hooks it inherited run unless `child` calls `exit` itself.
+/// Returns the child's process id, for [`wait_for_child`].
+///
+/// # Panics
+///
+/// When `fork` fails.
+#[cfg(unix)]
+pub fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: the child runs `child` and leaves with `_exit`; what it may do in a threaded
+    // process is the calling test's concern.
+    match unsafe { libc::fork() } {
+        0 => {
+            // A panic ends the child with 101 (it must not unwind into the test harness the
+            // child inherited, which would go on running tests there).
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
+            // SAFETY: ends the forked child.
+            unsafe { libc::_exit(code) }
+        }
+        -1 => panic!("fork: {}", std::io::Error::last_os_error()),
+        pid => pid,
+    }
+}
+
+/// Waits for the forked child `pid` and fails unless it exited with 0; `what` says what a
+/// non-zero exit means.
+///
+/// # Panics
+///
+/// When the child failed.
+#[cfg(unix)]
+pub fn wait_for_child(pid: libc::pid_t, what: &str) {
+    let mut status = 0;
+    // SAFETY: waits for a child of this process.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "forked child {pid}: wait status {status} ({what})"
+    );
+}
+
 /// The role this process plays when re-executed by [`rerun_as_child`].
 pub fn child_role() -> Option<String> {
     std::env::var(CHILD_ROLE).ok()

@@ -384,21 +384,23 @@ fn thread_exit_child(path: &Path) -> ! {
     thread_local! {
         static LOGS_ON_DROP: LogsOnDrop = const { LogsOnDrop };
     }
-    let formatter = Formatter::percent("%(levelname)s %(message)s").unwrap();
+    let formatter = Formatter::percent("%(levelname)s %(threadName)s %(message)s").unwrap();
     let handler = FileSink::builder(path).build_handler().unwrap();
     let guard = Builder::new()
         .handler("file", Level::NOTSET, handler.with_formatter(formatter))
         .root(Logger::new().level(Level::INFO).handler("file"))
         .try_init()
         .unwrap();
-    std::thread::spawn(|| {
+    let body = || {
         // This thread-local is set up before the thread first logs, so its destructor runs
         // after those of the logging path's own thread-locals.
         LOGS_ON_DROP.with(|_| {});
         tracing::info!("logged while running");
-    })
-    .join()
-    .unwrap();
+    };
+    let named = std::thread::Builder::new().name("pool-worker".into());
+    named.spawn(body).unwrap().join().unwrap();
+    // The first unnamed thread to log in this process: Thread-1.
+    std::thread::spawn(body).join().unwrap();
     drop(guard);
     std::process::exit(0);
 }
@@ -424,9 +426,14 @@ fn a_record_logged_by_a_thread_local_destructor_is_written() {
         "child failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The destructor's record keeps the thread's name, though the logging path's own
+    // thread-locals are gone by then.
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "INFO logged while running\nWARNING logged from a thread-local destructor\n"
+        "INFO pool-worker logged while running\n\
+         WARNING pool-worker logged from a thread-local destructor\n\
+         INFO Thread-1 logged while running\n\
+         WARNING Thread-1 logged from a thread-local destructor\n"
     );
 }
 

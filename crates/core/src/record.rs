@@ -254,6 +254,7 @@ fn intern(name: &str) -> &'static str {
 /// ```
 #[inline]
 pub fn with_current_thread(f: impl FnOnce(ThreadIdentity<'_>)) {
+    use std::cell::Cell;
     use std::sync::atomic::{AtomicU64, Ordering};
     static UNNAMED: AtomicU64 = AtomicU64::new(1);
     thread_local! {
@@ -261,9 +262,16 @@ pub fn with_current_thread(f: impl FnOnce(ThreadIdentity<'_>)) {
             id: os_thread_id(),
             name: match std::thread::current().name() {
                 Some(n) => n.into(),
-                None => format!("Thread-{}", UNNAMED.fetch_add(1, Ordering::Relaxed)).into(),
+                None => {
+                    let n = UNNAMED.fetch_add(1, Ordering::Relaxed);
+                    let _ = UNNAMED_N.try_with(|c| c.set(n));
+                    format!("Thread-{n}").into()
+                }
             },
         };
+        /// The `N` of this unnamed thread's `Thread-N`: without a destructor, so it outlives
+        /// `IDENTITY` for records logged by later thread-local destructors.
+        static UNNAMED_N: Cell<u64> = const { Cell::new(0) };
     }
     let mut f = Some(f);
     let _ = IDENTITY.try_with(|t| {
@@ -275,10 +283,18 @@ pub fn with_current_thread(f: impl FnOnce(ThreadIdentity<'_>)) {
         }
     });
     if let Some(f) = f {
-        // A record logged by a thread-local destructor after this one's.
+        // A record logged by a thread-local destructor after this one's: the same name,
+        // made again.
+        let name = match std::thread::current().name() {
+            Some(n) => n.to_owned(),
+            None => match UNNAMED_N.try_with(Cell::get) {
+                Ok(n) if n > 0 => format!("Thread-{n}"),
+                _ => "<exiting>".to_owned(),
+            },
+        };
         f(ThreadIdentity {
             id: os_thread_id(),
-            name: "<exiting>",
+            name: &name,
         });
     }
 }

@@ -60,6 +60,7 @@ mod record;
 mod tree;
 
 pub mod dispatch;
+pub mod fork;
 pub mod format;
 pub mod handler;
 pub mod nonblocking;

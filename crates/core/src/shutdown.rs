@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Once, Weak};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
-
 use crate::dispatch::{Dispatch, WeakDispatch};
+use crate::fork::ForkSafeMutex;
 
-static REGISTERED: Mutex<Vec<(WeakDispatch, Duration)>> = Mutex::new(Vec::new());
+// Fork-safe: a child forked while another thread registered takes them all the same.
+static REGISTERED: ForkSafeMutex<Vec<(WeakDispatch, Duration)>> =
+    ForkSafeMutex::const_new(Vec::new());
 static HOOK: Once = Once::new();
 
 /// Shuts `dispatch` down (flushing every handler, waiting at most `deadline` for queued and
@@ -75,7 +76,7 @@ extern "C" fn run_exit_hooks() {
 const WRITES_AT_EXIT_WAIT: Duration = Duration::from_secs(1);
 
 static EXITING: AtomicBool = AtomicBool::new(false);
-static WRITERS: Mutex<Vec<Weak<WriterSlot>>> = Mutex::new(Vec::new());
+static WRITERS: ForkSafeMutex<Vec<Weak<WriterSlot>>> = ForkSafeMutex::const_new(Vec::new());
 
 /// How deep this thread is in gated writes (0: in none).
 #[derive(Debug)]

@@ -10,7 +10,6 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -18,7 +17,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
-use parking_lot::{Condvar, Mutex, MutexGuard};
+use parking_lot::{Condvar, MutexGuard};
+use tracing_handlers_core::fork::ForkSafeMutex;
 use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_file::AppendFile;
 
@@ -246,11 +246,11 @@ struct Core<P> {
     /// The header of the lock file in use (replaced when the lock file is).
     shared: ArcSwapOption<Shared>,
     current: ArcSwapOption<Open>,
-    /// Serialises the cold paths of this process (`flock` does not exclude threads). Taken
-    /// only through [`Core::cold_lock`].
-    cold: Mutex<bool>,
-    /// The process whose threads take `cold` ([`FIXING_COLD`] while a forked child frees it).
-    cold_pid: AtomicU32,
+    /// Serialises the cold paths of this process (`flock` does not exclude threads). In a
+    /// child forked while a thread of the parent held it (inside a rotation, say), the
+    /// child's first cold path frees it: the rotation is the parent's, and the lock file's
+    /// state recovers from a process killed inside one.
+    cold: ForkSafeMutex<bool>,
     timed: bool,
     throttle: ErrorThrottle,
 }
@@ -259,8 +259,10 @@ struct Core<P> {
 #[derive(Debug)]
 pub struct Engine<P: Policy> {
     core: Arc<Core<P>>,
-    worker: Mutex<Option<Worker>>,
-    pending: Arc<(Mutex<usize>, Condvar)>,
+    // Fork-safe: a child forked while the worker (or a thread submitting to it) held one of
+    // these takes them all the same.
+    worker: ForkSafeMutex<Option<Worker>>,
+    pending: Arc<(ForkSafeMutex<usize>, Condvar)>,
     describe: String,
 }
 
@@ -282,9 +284,6 @@ const STALE_TEMPORARY: Duration = Duration::from_secs(600);
 /// it. Long enough that no compression of it can still be under way, even of a large file
 /// by a busy process.
 const LEFT_UNCOMPRESSED: Duration = Duration::from_secs(600);
-
-/// [`Core::cold_pid`] while a forked child frees the cold-path lock (no process has this id).
-const FIXING_COLD: u32 = u32::MAX;
 
 /// The name of the background thread.
 pub const WORKER_THREAD_NAME: &str = "tracing-handlers-rotate";
@@ -345,18 +344,17 @@ impl<P: Policy> Engine<P> {
             initial_rollover,
             shared: ArcSwapOption::empty(),
             current: ArcSwapOption::empty(),
-            cold: Mutex::new(true),
-            cold_pid: AtomicU32::new(tracing_handlers_core::process_id()),
+            cold: ForkSafeMutex::new(true),
             timed,
         });
         if !core.options.delay {
-            let mut first = core.cold_lock();
+            let mut first = core.cold.lock();
             core.open_locked(&mut first)?;
         }
         Ok(Engine {
             core,
-            worker: Mutex::new(None),
-            pending: Arc::new((Mutex::new(0), Condvar::new())),
+            worker: ForkSafeMutex::new(None),
+            pending: Arc::new((ForkSafeMutex::new(0), Condvar::new())),
             describe,
         })
     }
@@ -592,7 +590,7 @@ impl<P: Policy> Engine<P> {
 
     /// Closes the active file; the next record opens it again.
     pub fn close(&self) {
-        let _cold = self.core.cold_lock();
+        let _cold = self.core.cold.lock();
         self.core.current.store(None);
     }
 
@@ -618,40 +616,8 @@ enum Cold {
 }
 
 impl<P: Policy> Core<P> {
-    /// Takes the lock of this process's cold paths. In a child forked while a thread of the
-    /// parent held it (inside a rotation, say), that thread does not run there and would
-    /// never release it: the first cold path of the child frees it, as if that thread had
-    /// been killed (the rotation it was in is the parent's, and the lock file's state
-    /// recovers from a process killed inside one). Every thread of the child takes the lock
-    /// through here, after that.
-    fn cold_lock(&self) -> MutexGuard<'_, bool> {
-        let here = tracing_handlers_core::process_id();
-        loop {
-            let owner = self.cold_pid.load(SeqCst);
-            if owner == here {
-                return self.cold.lock();
-            }
-            if owner != FIXING_COLD
-                && self
-                    .cold_pid
-                    .compare_exchange(owner, FIXING_COLD, SeqCst, SeqCst)
-                    .is_ok()
-            {
-                if self.cold.is_locked() {
-                    // SAFETY: no thread of this process has taken the lock yet (each goes
-                    // through here, and waits while this runs): it is held by a thread of
-                    // the parent, which is not here.
-                    unsafe { self.cold.force_unlock() };
-                }
-                self.cold_pid.store(here, SeqCst);
-            } else {
-                std::thread::yield_now();
-            }
-        }
-    }
-
     fn cold_path(&self, what: Cold) -> io::Result<Vec<Job>> {
-        let mut first = self.cold_lock();
+        let mut first = self.cold.lock();
         match what {
             Cold::Open => {
                 if self.current.load().is_none() {
@@ -956,7 +922,7 @@ impl<P: Policy> Core<P> {
         // Rotations move rotated files (under the locks): find and open it under them too,
         // or a rotation running meanwhile hides it and it stays uncompressed for ever.
         let (source, mut input) = {
-            let _cold = self.cold_lock();
+            let _cold = self.cold.lock();
             let _flock = self.lock().map_err(OpenError::into_io)?;
             self.sweep(left.map(|left| (left, (r.dev, r.ino))));
             let Some(source) = self.locate(r.dev, r.ino) else {
@@ -1002,7 +968,7 @@ impl<P: Policy> Core<P> {
                 let _ = out.set_modified(t);
             }
             // Put it in place under the lock: the source may have moved meanwhile.
-            let _cold = self.cold_lock();
+            let _cold = self.cold.lock();
             let _flock = self.lock().map_err(OpenError::into_io)?;
             match self.locate(r.dev, r.ino) {
                 Some(now_at) => {
@@ -1118,7 +1084,7 @@ impl<P: Policy> Core<P> {
         if self.shared.load().is_none() {
             return;
         }
-        let _cold = self.cold_lock();
+        let _cold = self.cold.lock();
         let Ok(_flock) = self.lock() else { return };
         let now = self.clock.now();
         let files: Vec<(PathBuf, u64, Option<SystemTime>)> = self

@@ -6,11 +6,11 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 use tracing_handlers_core::dispatch::Dispatch;
+use tracing_handlers_core::fork::ProcessThread;
 use tracing_handlers_core::report::{report, Report, ReportKind};
 
 use crate::ConfigErrors;
@@ -168,9 +168,7 @@ impl Reloader {
 pub struct ConfigWatcher {
     reloader: Arc<Reloader>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-    /// The process the thread runs in.
-    pid: u32,
+    thread: Option<ProcessThread>,
 }
 
 impl ConfigWatcher {
@@ -209,23 +207,20 @@ impl ConfigWatcher {
         let thread = {
             let reloader = reloader.clone();
             let stop = stop.clone();
-            std::thread::Builder::new()
-                .name("tracing-handlers-config-watch".into())
-                .spawn(move || {
-                    while !stop.load(Ordering::Acquire) {
-                        std::thread::park_timeout(interval);
-                        if stop.load(Ordering::Acquire) {
-                            break;
-                        }
-                        reloader.check();
+            ProcessThread::spawn("tracing-handlers-config-watch", move || {
+                while !stop.load(Ordering::Acquire) {
+                    std::thread::park_timeout(interval);
+                    if stop.load(Ordering::Acquire) {
+                        break;
                     }
-                })?
+                    reloader.check();
+                }
+            })?
         };
         Ok(ConfigWatcher {
             reloader,
             stop,
             thread: Some(thread),
-            pid: tracing_handlers_core::process_id(),
         })
     }
 
@@ -243,14 +238,12 @@ impl Drop for ConfigWatcher {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
-            if self.pid != tracing_handlers_core::process_id() {
-                // A child forked since the thread started: the thread runs in the parent
-                // only, and joining it here panics (std finds it gone without a result).
-                std::mem::forget(t);
-                return;
+            // In a child forked since it started, the thread runs in the parent only, and
+            // `join` returns at once.
+            if let Some(thread) = t.thread().filter(|_| t.runs_here()) {
+                thread.unpark();
             }
-            t.thread().unpark();
-            let _ = t.join();
+            t.join();
         }
     }
 }

@@ -7,7 +7,7 @@
 //! (`os.register_at_fork`); [`ForkSafeMutex`] does the same, lazily: the first lock taken in
 //! a new process frees it, as if its holder had been killed.
 
-use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed, Ordering::SeqCst};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -86,5 +86,96 @@ impl<T> ForkSafeMutex<T> {
 impl<T: Default> Default for ForkSafeMutex<T> {
     fn default() -> Self {
         Self::new(T::default())
+    }
+}
+
+/// How many `fork`s separate this process from the first one that asked for its id
+/// ([`process_id`](crate::process_id) counts them from then on).
+pub(crate) static GENERATION: AtomicU32 = AtomicU32::new(0);
+
+/// The stack of a thread started in a child forked since the first process: larger with each
+/// generation than any before it. The C library keeps the stacks of the parent's threads,
+/// which do not run in the child, for reuse; a new thread on one of them would put its
+/// `parking_lot` wait record where a dead thread's still sits in the library's shared wait
+/// queue, making a loop there that hangs every thread that waits after it. A stack larger
+/// than every kept one is never one of them.
+fn stack_size_after_forks() -> Option<usize> {
+    const BASE: usize = 2 * 1024 * 1024;
+    const STEP: usize = 256 * 1024;
+    match GENERATION.load(Relaxed) {
+        0 => None,
+        n => Some(BASE + STEP * n.min(1024) as usize),
+    }
+}
+
+/// A thread's handle and the process the thread runs in. A child forked since has the
+/// handle but not the thread: there, joining it would panic (std finds the thread gone
+/// without a result), so [`join`](Self::join) and dropping let the handle go instead.
+///
+/// ```
+/// use tracing_handlers_core::fork::ProcessThread;
+///
+/// let thread = ProcessThread::spawn("demo-worker", || {})?;
+/// assert!(thread.runs_here());
+/// thread.join();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ProcessThread {
+    handle: Option<std::thread::JoinHandle<()>>,
+    pid: u32,
+}
+
+impl ProcessThread {
+    /// Starts `f` on a thread named `name`.
+    ///
+    /// # Errors
+    ///
+    /// The thread could not be started.
+    pub fn spawn(
+        name: impl Into<String>,
+        f: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<ProcessThread> {
+        let mut builder = std::thread::Builder::new().name(name.into());
+        if let Some(size) = stack_size_after_forks() {
+            builder = builder.stack_size(size);
+        }
+        let handle = builder.spawn(f)?;
+        Ok(ProcessThread {
+            handle: Some(handle),
+            pid: crate::process_id(),
+        })
+    }
+
+    /// Whether the thread runs in this process (false in a child forked since it started).
+    pub fn runs_here(&self) -> bool {
+        self.pid == crate::process_id()
+    }
+
+    /// The thread, to unpark it (meaningful where it [runs](Self::runs_here)).
+    pub fn thread(&self) -> Option<&std::thread::Thread> {
+        self.handle.as_ref().map(std::thread::JoinHandle::thread)
+    }
+
+    /// Waits for the thread to end, where it runs; in a child forked since, returns at once.
+    pub fn join(mut self) {
+        if let Some(handle) = self.handle.take() {
+            if self.runs_here() {
+                let _ = handle.join();
+            } else {
+                std::mem::forget(handle);
+            }
+        }
+    }
+}
+
+impl Drop for ProcessThread {
+    /// Detaches the thread where it runs; in a child forked since, lets the handle go.
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            if !self.runs_here() {
+                std::mem::forget(handle);
+            }
+        }
     }
 }

@@ -41,11 +41,11 @@ use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
+use crate::fork::ProcessThread;
 use crate::handler::Sink;
 use crate::report::{report, ErrorThrottle, Report, ReportKind};
 use crate::Level;
@@ -382,7 +382,7 @@ impl<S: Sink> Drop for ExitGuard<'_, S> {
 /// record is never lost.
 pub struct NonBlocking<S: Sink> {
     shared: Arc<Shared<S>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    worker: Mutex<Option<ProcessThread>>,
     /// The process the worker runs in. A child forked from it inherits the queue but not the
     /// worker: there records are written directly, and nothing waits for the worker.
     pid: u32,
@@ -449,12 +449,10 @@ impl<S: Sink> NonBlocking<S> {
             throttle,
         });
         let worker_shared = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name(WORKER_THREAD_NAME.to_owned())
-            .spawn(move || worker_shared.run())?;
+        let worker = ProcessThread::spawn(WORKER_THREAD_NAME, move || worker_shared.run())?;
         Ok(NonBlocking {
             shared,
-            worker: Mutex::new(Some(handle)),
+            worker: Mutex::new(Some(worker)),
             pid: crate::process_id(),
         })
     }
@@ -507,11 +505,7 @@ impl<S: Sink> NonBlocking<S> {
     pub fn shutdown(&self, deadline: Instant) -> u64 {
         let sh = &*self.shared;
         if self.forked() {
-            // The parent's worker is not here: joining it would panic (std finds the
-            // thread gone without a result).
-            if let Some(inherited) = self.worker.lock().take() {
-                std::mem::forget(inherited);
-            }
+            // The worker is the parent's: there is nothing here to drain or stop.
             sh.inner.shutdown(deadline);
             return 0;
         }
@@ -544,8 +538,8 @@ impl<S: Sink> NonBlocking<S> {
             // The worker is stuck in a write: leave it detached.
         } else {
             drop(st);
-            if let Some(handle) = self.worker.lock().take() {
-                let _ = handle.join();
+            if let Some(worker) = self.worker.lock().take() {
+                worker.join();
             }
         }
         sh.inner.shutdown(deadline);

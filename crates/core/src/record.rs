@@ -178,6 +178,7 @@ pub fn process_id() -> u32 {
         static HOOK: std::sync::Once = std::sync::Once::new();
         extern "C" fn forget_pid() {
             PID.store(0, std::sync::atomic::Ordering::Relaxed);
+            crate::fork::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         // SAFETY: registering a fork handler that only stores to an atomic.
         HOOK.call_once(|| unsafe {

@@ -13,12 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
 use parking_lot::{Condvar, MutexGuard};
-use tracing_handlers_core::fork::ForkSafeMutex;
+use tracing_handlers_core::fork::{ForkSafeMutex, ProcessThread};
 use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_file::AppendFile;
 
@@ -269,9 +268,8 @@ pub struct Engine<P: Policy> {
 #[derive(Debug)]
 struct Worker {
     tx: mpsc::Sender<Job>,
-    handle: JoinHandle<()>,
-    /// The process the thread runs in: a forked child inherits this struct, not the thread.
-    pid: u32,
+    /// A forked child inherits this, not the thread.
+    thread: ProcessThread,
 }
 
 /// How long a temporary compressed copy of a process that is gone stays before it is
@@ -498,17 +496,12 @@ impl<P: Policy> Engine<P> {
     }
 
     /// The worker of this process, if it has one: one inherited from the parent across a
-    /// `fork` runs no thread here (it would take jobs and never do them, and joining it
-    /// panics), so it is forgotten, with the parent's pending jobs.
+    /// `fork` runs no thread here (it would take jobs and never do them), so it is let go,
+    /// with the parent's pending jobs.
     fn own_worker(&self) -> MutexGuard<'_, Option<Worker>> {
         let mut worker = self.worker.lock();
-        if worker
-            .as_ref()
-            .is_some_and(|w| w.pid != tracing_handlers_core::process_id())
-        {
-            if let Some(inherited) = worker.take() {
-                std::mem::forget(inherited.handle);
-            }
+        if worker.as_ref().is_some_and(|w| !w.thread.runs_here()) {
+            *worker = None;
             *self.pending.0.lock() = 0;
         }
         worker
@@ -520,25 +513,17 @@ impl<P: Policy> Engine<P> {
             let (tx, rx) = mpsc::channel::<Job>();
             let core = self.core.clone();
             let pending = self.pending.clone();
-            let spawned = std::thread::Builder::new()
-                .name(WORKER_THREAD_NAME.to_owned())
-                .spawn(move || {
-                    while let Ok(job) = rx.recv() {
-                        core.run_job(job);
-                        let (count, cv) = &*pending;
-                        let mut n = count.lock();
-                        *n = n.saturating_sub(1);
-                        cv.notify_all();
-                    }
-                });
-            match spawned {
-                Ok(handle) => {
-                    *worker = Some(Worker {
-                        tx,
-                        handle,
-                        pid: tracing_handlers_core::process_id(),
-                    })
+            let spawned = ProcessThread::spawn(WORKER_THREAD_NAME, move || {
+                while let Ok(job) = rx.recv() {
+                    core.run_job(job);
+                    let (count, cv) = &*pending;
+                    let mut n = count.lock();
+                    *n = n.saturating_sub(1);
+                    cv.notify_all();
                 }
+            });
+            match spawned {
+                Ok(thread) => *worker = Some(Worker { tx, thread }),
                 Err(e) => {
                     // No thread: do the work here rather than not at all.
                     self.core
@@ -583,7 +568,7 @@ impl<P: Policy> Engine<P> {
         if self.wait_background(Some(deadline)) {
             if let Some(w) = self.own_worker().take() {
                 drop(w.tx);
-                let _ = w.handle.join();
+                w.thread.join();
             }
         }
     }

@@ -4,12 +4,12 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
 use super::{Backoff, Connection, Connector, DropReporter, StreamCounters};
+use crate::fork::ProcessThread;
 use crate::report::{report, ErrorThrottle, Report, ReportKind};
 use crate::{Level, OverflowPolicy};
 
@@ -112,7 +112,7 @@ struct Shared<C> {
 #[derive(Debug)]
 pub struct StreamSender<C: Connector> {
     shared: Arc<Shared<C>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    worker: Mutex<Option<ProcessThread>>,
     /// The process the thread runs in.
     pid: u32,
     /// In a child forked since: that process's sender (`None` when it could not start).
@@ -163,12 +163,10 @@ impl<C: Connector> StreamSender<C> {
             throttle: ErrorThrottle::new(source),
         });
         let worker = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name(config.thread_name.to_owned())
-            .spawn(move || worker.run(conn))?;
+        let thread = ProcessThread::spawn(config.thread_name, move || worker.run(conn))?;
         Ok(StreamSender {
             shared,
-            worker: Mutex::new(Some(handle)),
+            worker: Mutex::new(Some(thread)),
             pid: crate::process_id(),
             forked: OnceLock::new(),
         })
@@ -286,13 +284,10 @@ impl<C: Connector> StreamSender<C> {
     /// A second call after the thread was abandoned returns at once: its deadline has passed.
     pub fn shutdown(&self, deadline: Instant) {
         if self.pid != crate::process_id() {
-            // Forked since: only this process's own sender, if it has one, is shut down.
-            // The parent's thread is not here, and joining it would panic.
+            // Forked since: only this process's own sender, if it has one, is shut down (the
+            // thread and queue are the parent's).
             if let Some(Some(sender)) = self.forked.get() {
                 sender.shutdown(deadline);
-            }
-            if let Some(inherited) = self.worker.lock().take() {
-                std::mem::forget(inherited);
             }
             return;
         }
@@ -327,8 +322,8 @@ impl<C: Connector> StreamSender<C> {
             // The thread may be stuck in a connect or write: leave it detached.
         } else {
             drop(st);
-            if let Some(h) = self.worker.lock().take() {
-                let _ = h.join();
+            if let Some(thread) = self.worker.lock().take() {
+                thread.join();
             }
         }
         sh.drops.report_pending();

@@ -98,7 +98,9 @@ pub(crate) static GENERATION: AtomicU32 = AtomicU32::new(0);
 /// which do not run in the child, for reuse; a new thread on one of them would put its
 /// `parking_lot` wait record where a dead thread's still sits in the library's shared wait
 /// queue, making a loop there that hangs every thread that waits after it. A stack larger
-/// than every kept one is never one of them.
+/// than every kept one is never one of them. (glibc also reuses a kept stack up to four
+/// times the size asked for: with `RUST_MIN_STACK` above 9 MiB in the parent, the first
+/// generation's stacks could land on the parent's again.)
 fn stack_size_after_forks() -> Option<usize> {
     const BASE: usize = 2 * 1024 * 1024;
     const STEP: usize = 256 * 1024;

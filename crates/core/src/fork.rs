@@ -1,27 +1,76 @@
-//! For handler authors: a lock that a process forked while another of its threads held it
-//! can still take.
+//! For handler authors: locks that a process forked while another of its threads held them
+//! can still take, and threads that know which process they run in.
 //!
 //! `fork` copies only the calling thread. A lock another thread held at that moment is held
 //! in the child by a thread that does not run there, so the child's first attempt to take it
-//! waits for ever. Python frees its handlers' locks in the child for this reason
-//! (`os.register_at_fork`); [`ForkSafeMutex`] does the same, lazily: the first lock taken in
-//! a new process frees it, as if its holder had been killed.
+//! waits for ever. Python gives its handlers' locks a fresh state in the child for this
+//! reason (`os.register_at_fork`, `_at_fork_reinit`); [`ForkSafeMutex`] and
+//! [`ForkSafeRwLock`] do the same, lazily: the first lock taken in a new process starts the
+//! lock afresh, keeping the value it guards.
+//!
+//! They are built on `std`'s locks, not `parking_lot`'s: a thread of the parent that was
+//! *waiting* for a `parking_lot` lock at the fork stays queued in that library's shared wait
+//! table in the child, and an unlock there can hand the lock to it (a fair unlock does so
+//! directly), leaving it held by no one who runs. `std`'s locks keep all their state in the
+//! lock itself (waiters wait in the kernel, which copies no waiting thread into the child),
+//! so a fresh lock is the whole repair.
 
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed, Ordering::SeqCst};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU32, Ordering::Acquire, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use parking_lot::{Mutex, MutexGuard};
-
-/// No process has this id: the owner while a child frees the lock.
+/// No process has this id: the owner while a child starts a lock afresh.
 const FREEING: u32 = u32::MAX;
+
+/// No process has this id either: a lock made by `const_new` and never taken.
+const NEVER_TAKEN: u32 = 0;
+
+/// Makes the calling process the owner of a lock whose owner is `owner`; in a process other
+/// than the owner (a child forked since), `start_afresh` runs first, while every other
+/// thread of this process that wants the lock waits here.
+#[inline(always)]
+fn claim(owner: &AtomicU32, start_afresh: impl FnOnce()) {
+    let here = crate::process_id();
+    if owner.load(Acquire) != here {
+        claim_slow(owner, here, start_afresh);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn claim_slow(owner: &AtomicU32, here: u32, start_afresh: impl FnOnce()) {
+    let mut start_afresh = Some(start_afresh);
+    loop {
+        let seen = owner.load(SeqCst);
+        if seen == here {
+            return;
+        }
+        if seen != FREEING
+            && owner
+                .compare_exchange(seen, FREEING, SeqCst, SeqCst)
+                .is_ok()
+        {
+            if seen != NEVER_TAKEN {
+                if let Some(start_afresh) = start_afresh.take() {
+                    start_afresh();
+                }
+            }
+            owner.store(here, SeqCst);
+            return;
+        }
+        std::thread::yield_now();
+    }
+}
 
 /// A mutex whose holder may have been left behind by a `fork`.
 ///
 /// Every lock goes through [`lock`](Self::lock). In the process that made it, that is a
-/// plain `parking_lot` lock. In a child forked since, the first lock frees the mutex if it is
-/// held (its holder was a thread of the parent, which does not run in the child) and hands it
-/// to the child's threads from then on. Use it for state that stays sound when the thread
-/// changing it stops half-way, as a killed process would leave it: the guarded value is
-/// whatever the parent's thread had made of it.
+/// plain `std` lock. In a child forked since, the first lock gives the mutex a fresh state
+/// (its holder, if any, was a thread of the parent, which does not run in the child) and
+/// hands it to the child's threads from then on. Use it for state that stays sound when the
+/// thread changing it stops half-way, as a killed process would leave it: the guarded value
+/// is whatever the parent's thread had made of it. A panic while the lock is held does not
+/// poison it, as with `parking_lot`.
 ///
 /// ```
 /// use tracing_handlers_core::fork::ForkSafeMutex;
@@ -32,58 +81,140 @@ const FREEING: u32 = u32::MAX;
 /// ```
 #[derive(Debug)]
 pub struct ForkSafeMutex<T> {
-    mutex: Mutex<T>,
-    /// The process whose threads take the mutex ([`FREEING`] while a child frees it).
+    /// Replaced (never otherwise written through the cell) only by the first lock in a
+    /// forked child, while every other thread of that child waits in [`claim`].
+    mutex: UnsafeCell<Mutex<T>>,
+    /// The process whose threads take the mutex ([`FREEING`] while a child starts it afresh).
     owner: AtomicU32,
 }
+
+// SAFETY: as `Mutex<T>`; the cell is written only while no thread of the process uses it.
+unsafe impl<T: Send> Send for ForkSafeMutex<T> {}
+// SAFETY: as `Mutex<T>`; the cell is written only while no thread of the process uses it.
+unsafe impl<T: Send> Sync for ForkSafeMutex<T> {}
 
 impl<T> ForkSafeMutex<T> {
     /// A mutex owned by this process.
     pub fn new(value: T) -> Self {
         ForkSafeMutex {
-            mutex: Mutex::new(value),
+            mutex: UnsafeCell::new(Mutex::new(value)),
             owner: AtomicU32::new(crate::process_id()),
         }
     }
 
     /// A mutex for a `static`: owned by the first process that takes it (until then it was
-    /// never held, and a child has nothing to free).
+    /// never held, and a child has nothing to start afresh).
     pub const fn const_new(value: T) -> Self {
         ForkSafeMutex {
-            mutex: Mutex::new(value),
-            owner: AtomicU32::new(0),
+            mutex: UnsafeCell::new(Mutex::new(value)),
+            owner: AtomicU32::new(NEVER_TAKEN),
         }
     }
 
     /// Takes the mutex (see the type's docs for what happens first in a forked child).
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        let here = crate::process_id();
-        loop {
-            let owner = self.owner.load(SeqCst);
-            if owner == here {
-                return self.mutex.lock();
-            }
-            if owner != FREEING
-                && self
-                    .owner
-                    .compare_exchange(owner, FREEING, SeqCst, SeqCst)
-                    .is_ok()
-            {
-                if self.mutex.is_locked() {
-                    // SAFETY: no thread of this process has taken the mutex (each goes
-                    // through here and waits while this runs): it is held by a thread of
-                    // the process this one was forked from, which does not run here.
-                    unsafe { self.mutex.force_unlock() };
-                }
-                self.owner.store(here, SeqCst);
-            } else {
-                std::thread::yield_now();
-            }
+        self.mutex().lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the mutex if no other thread holds it.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        match self.mutex().try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
         }
+    }
+
+    /// The mutex of this process, started afresh first in a forked child.
+    #[inline(always)]
+    fn mutex(&self) -> &Mutex<T> {
+        claim(&self.owner, || {
+            // SAFETY: every other thread of this process waits in `claim` (none has a
+            // reference into the cell: each got the lock only through it); the value moves
+            // out of the old mutex into a new one, which is never dropped twice.
+            unsafe {
+                let old = std::ptr::read(self.mutex.get());
+                let value = old.into_inner().unwrap_or_else(PoisonError::into_inner);
+                std::ptr::write(self.mutex.get(), Mutex::new(value));
+            }
+        });
+        // SAFETY: the cell is written only inside `claim`, never while this reference lives.
+        unsafe { &*self.mutex.get() }
     }
 }
 
 impl<T: Default> Default for ForkSafeMutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+/// A readers-writer lock whose holders may have been left behind by a `fork`: as
+/// [`ForkSafeMutex`], for values read far more often than they change.
+///
+/// ```
+/// use tracing_handlers_core::fork::ForkSafeRwLock;
+///
+/// let names = ForkSafeRwLock::new(vec!["root"]);
+/// names.write().push("portal");
+/// assert_eq!(names.read().len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct ForkSafeRwLock<T> {
+    /// As [`ForkSafeMutex`]'s cell.
+    lock: UnsafeCell<RwLock<T>>,
+    owner: AtomicU32,
+}
+
+// SAFETY: as `RwLock<T>`; the cell is written only while no thread of the process uses it.
+unsafe impl<T: Send> Send for ForkSafeRwLock<T> {}
+// SAFETY: as `RwLock<T>`; the cell is written only while no thread of the process uses it.
+unsafe impl<T: Send + Sync> Sync for ForkSafeRwLock<T> {}
+
+impl<T> ForkSafeRwLock<T> {
+    /// A lock owned by this process.
+    pub fn new(value: T) -> Self {
+        ForkSafeRwLock {
+            lock: UnsafeCell::new(RwLock::new(value)),
+            owner: AtomicU32::new(crate::process_id()),
+        }
+    }
+
+    /// A lock for a `static` (see [`ForkSafeMutex::const_new`]).
+    pub const fn const_new(value: T) -> Self {
+        ForkSafeRwLock {
+            lock: UnsafeCell::new(RwLock::new(value)),
+            owner: AtomicU32::new(NEVER_TAKEN),
+        }
+    }
+
+    /// Shared access (see [`ForkSafeMutex`] for what happens first in a forked child).
+    #[inline(always)]
+    pub fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.lock().read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Exclusive access.
+    pub fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.lock().write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    #[inline(always)]
+    fn lock(&self) -> &RwLock<T> {
+        claim(&self.owner, || {
+            // SAFETY: as in `ForkSafeMutex::mutex`.
+            unsafe {
+                let old = std::ptr::read(self.lock.get());
+                let value = old.into_inner().unwrap_or_else(PoisonError::into_inner);
+                std::ptr::write(self.lock.get(), RwLock::new(value));
+            }
+        });
+        // SAFETY: as in `ForkSafeMutex::mutex`.
+        unsafe { &*self.lock.get() }
+    }
+}
+
+impl<T: Default> Default for ForkSafeRwLock<T> {
     fn default() -> Self {
         Self::new(T::default())
     }

@@ -1,11 +1,12 @@
 //! A lock held by another thread at a `fork` is held in the child by a thread that does not
-//! run there: a plain mutex then waits for ever; a `ForkSafeMutex` is taken.
+//! run there, and one its threads waited for may be handed to one of them: a plain lock then
+//! waits for ever; `ForkSafeMutex` and `ForkSafeRwLock` are taken.
 #![cfg(unix)]
 
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use tracing_handlers_core::fork::ForkSafeMutex;
+use tracing_handlers_core::fork::{ForkSafeMutex, ForkSafeRwLock};
 use tracing_handlers_test_support as support;
 
 #[test]
@@ -44,5 +45,111 @@ fn a_child_forked_while_another_thread_held_the_mutex_takes_it() {
         return;
     }
     let out = support::rerun_as_child_within(TEST, "holder", &[], Duration::from_secs(30));
+    support::assert_child_passed(&out);
+}
+
+/// Threads of the parent that were *waiting* for the mutex at the fork: a `parking_lot`
+/// mutex kept them queued in that library's shared wait table, and an unlock in the child
+/// (a fair one, which comes soon after a pause) handed the mutex to one of them, which does
+/// not run there: the child's next lock waited for ever.
+#[test]
+fn a_child_forked_while_threads_waited_for_the_mutex_keeps_taking_it() {
+    const TEST: &str = "a_child_forked_while_threads_waited_for_the_mutex_keeps_taking_it";
+    if support::child_role().as_deref() == Some("waiters") {
+        let mutex = Arc::new(ForkSafeMutex::new(0u32));
+        let (held, wait_held) = mpsc::channel();
+        let (release, wait_release) = mpsc::channel::<()>();
+        let holder = {
+            let mutex = mutex.clone();
+            std::thread::spawn(move || {
+                let _value = mutex.lock();
+                held.send(()).unwrap();
+                let _ = wait_release.recv();
+            })
+        };
+        wait_held.recv().unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let mutex = mutex.clone();
+                std::thread::spawn(move || *mutex.lock() += 1)
+            })
+            .collect();
+        // Long enough for both to be asleep in the lock.
+        std::thread::sleep(Duration::from_millis(200));
+        let child = support::fork(|| {
+            for _ in 0..20 {
+                *mutex.lock() += 10;
+                // A pause makes the next contended unlock a fair one (a hand-off).
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let other = std::thread::spawn({
+                let mutex = mutex.clone();
+                move || {
+                    for _ in 0..1000 {
+                        *mutex.lock() += 1;
+                    }
+                }
+            });
+            for _ in 0..1000 {
+                *mutex.lock() += 1;
+            }
+            other.join().unwrap();
+            i32::from(*mutex.lock() != 2200)
+        });
+        support::wait_for_child(child, "1: the child counted wrong");
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(*mutex.lock(), 2);
+        return;
+    }
+    let out = support::rerun_as_child_within(TEST, "waiters", &[], Duration::from_secs(30));
+    support::assert_child_passed(&out);
+}
+
+/// A reader inside the lock and a writer waiting for it at the fork: the child's readers and
+/// writers still get in (a plain lock lets no reader past a waiting writer, nor the writer
+/// past the reader, and neither runs in the child).
+#[test]
+fn a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_writes() {
+    const TEST: &str =
+        "a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_writes";
+    if support::child_role().as_deref() == Some("rwlock") {
+        let lock = Arc::new(ForkSafeRwLock::new(vec![1u32]));
+        let (held, wait_held) = mpsc::channel();
+        let (release, wait_release) = mpsc::channel::<()>();
+        let reader = {
+            let lock = lock.clone();
+            std::thread::spawn(move || {
+                let _values = lock.read();
+                held.send(()).unwrap();
+                let _ = wait_release.recv();
+            })
+        };
+        wait_held.recv().unwrap();
+        let writer = {
+            let lock = lock.clone();
+            std::thread::spawn(move || lock.write().push(2))
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        let child = support::fork(|| {
+            let seen = lock.read().clone();
+            lock.write().push(3);
+            let again = std::thread::spawn({
+                let lock = lock.clone();
+                move || lock.read().clone()
+            });
+            i32::from(seen != [1] || again.join().unwrap() != [1, 3])
+        });
+        support::wait_for_child(child, "1: the child saw other values");
+        release.send(()).unwrap();
+        reader.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(*lock.read(), [1, 2]);
+        return;
+    }
+    let out = support::rerun_as_child_within(TEST, "rwlock", &[], Duration::from_secs(30));
     support::assert_child_passed(&out);
 }

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::{Condvar, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwapOption;
-use parking_lot::{Condvar, MutexGuard};
 use tracing_handlers_core::fork::{ForkSafeMutex, ProcessThread};
 use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_file::AppendFile;
@@ -551,14 +551,18 @@ impl<P: Policy> Engine<P> {
         let (count, cv) = &*self.pending;
         let mut n = count.lock();
         while *n > 0 {
-            match deadline {
+            n = match deadline {
                 Some(d) => {
-                    if cv.wait_until(&mut n, d).timed_out() {
-                        return *n == 0;
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
                     }
+                    cv.wait_timeout(n, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
                 }
-                None => cv.wait(&mut n),
-            }
+                None => cv.wait(n).unwrap_or_else(PoisonError::into_inner),
+            };
         }
         true
     }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use parking_lot::Mutex;
 use tracing_handlers_core::dispatch::Dispatch;
+use tracing_handlers_core::fork::ForkSafeMutex;
 use tracing_handlers_core::fork::ProcessThread;
 use tracing_handlers_core::report::{report, Report, ReportKind};
 
@@ -80,7 +80,7 @@ pub struct Reloader {
     /// The version last loaded (or tried). Held for the whole of a reload, which serialises
     /// the watcher's reloads with explicit ones: a reload that read an older version can
     /// never replace the set after one that read a newer version.
-    last: Mutex<Option<Stamp>>,
+    last: ForkSafeMutex<Option<Stamp>>,
 }
 
 impl Reloader {
@@ -98,7 +98,7 @@ impl Reloader {
         Reloader {
             path: path.into(),
             dispatch,
-            last: Mutex::new(loaded.0),
+            last: ForkSafeMutex::new(loaded.0),
         }
     }
 

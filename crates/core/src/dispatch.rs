@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::fork::{ForkSafeMutex, ForkSafeRwLock};
 use arc_swap::ArcSwap;
-use parking_lot::{Mutex, RwLock};
 use tracing_core::callsite::Identifier;
 use tracing_core::field::{Field, Visit};
 use tracing_core::span;
@@ -200,10 +200,10 @@ struct State {
     /// Whether any handler reads `relativeCreated` (else it is left 0 and not computed).
     needs_relative: bool,
     /// Per callsite: the route and whether the callsite is a `critical!` one.
-    by_callsite: RwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
+    by_callsite: ForkSafeRwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
     /// Routes by target name, for records without a callsite of their own; at most
     /// [`MAX_CACHED_NAMES`] of them.
-    by_name: RwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
+    by_name: ForkSafeRwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
 }
 
 /// How many target names a handler set keeps routes for: the loggers of a real program fit
@@ -224,8 +224,8 @@ impl State {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             set,
             needs_spans,
-            by_callsite: RwLock::new(FastMap::default()),
-            by_name: RwLock::new(HashMap::new()),
+            by_callsite: ForkSafeRwLock::new(FastMap::default()),
+            by_name: ForkSafeRwLock::new(HashMap::new()),
         }
     }
 
@@ -324,10 +324,10 @@ struct Shared {
     disabled_up_to: AtomicI32,
     shut_down: AtomicBool,
     /// Serialises reload and level changes (readers never take it).
-    writer: Mutex<()>,
+    writer: ForkSafeMutex<()>,
     /// States replaced by level changes since the last reload, which calls in flight may
     /// still hold (a reload waits for them before retiring the handlers they share).
-    superseded: Mutex<Vec<Weak<State>>>,
+    superseded: ForkSafeMutex<Vec<Weak<State>>>,
 }
 
 impl fmt::Debug for Shared {
@@ -463,8 +463,8 @@ impl Dispatch {
                 last_resort,
                 disabled_up_to: AtomicI32::new(0),
                 shut_down: AtomicBool::new(false),
-                writer: Mutex::new(()),
-                superseded: Mutex::new(Vec::new()),
+                writer: ForkSafeMutex::new(()),
+                superseded: ForkSafeMutex::new(Vec::new()),
             }),
         }
     }

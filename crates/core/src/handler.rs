@@ -319,7 +319,7 @@ impl<S: Sink> Handler for FormatHandler<S> {
 /// A sink that keeps everything in memory: for tests and examples.
 #[derive(Debug, Default)]
 pub struct MemorySink {
-    bytes: parking_lot::Mutex<Vec<u8>>,
+    bytes: crate::fork::ForkSafeMutex<Vec<u8>>,
 }
 
 impl MemorySink {

@@ -235,7 +235,7 @@ pub fn current_thread() -> ThreadIdentity<'static> {
 
 /// `name`, kept once for the life of the process.
 fn intern(name: &str) -> &'static str {
-    static NAMES: OnceLock<parking_lot::Mutex<std::collections::HashSet<&'static str>>> =
+    static NAMES: OnceLock<crate::fork::ForkSafeMutex<std::collections::HashSet<&'static str>>> =
         OnceLock::new();
     let mut names = NAMES.get_or_init(Default::default).lock();
     if let Some(kept) = names.get(name) {

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Mutex, RwLock};
+use crate::fork::{ForkSafeMutex, ForkSafeRwLock};
 
 /// What a report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl fmt::Display for Report<'_> {
 
 type Reporter = Arc<dyn Fn(&Report<'_>) + Send + Sync>;
 
-static REPORTER: RwLock<Option<Reporter>> = RwLock::new(None);
+static REPORTER: ForkSafeRwLock<Option<Reporter>> = ForkSafeRwLock::const_new(None);
 
 /// Replaces the process-wide error reporter.
 ///
@@ -147,7 +147,7 @@ pub struct ErrorThrottle {
     source: String,
     failing: AtomicBool,
     failures: AtomicU64,
-    last_report: Mutex<Option<Instant>>,
+    last_report: ForkSafeMutex<Option<Instant>>,
 }
 
 impl ErrorThrottle {
@@ -157,7 +157,7 @@ impl ErrorThrottle {
             source: source.into(),
             failing: AtomicBool::new(false),
             failures: AtomicU64::new(0),
-            last_report: Mutex::new(None),
+            last_report: ForkSafeMutex::new(None),
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Mutex, RwLock};
+use tracing_handlers_core::fork::{ForkSafeMutex, ForkSafeRwLock};
 use tracing_handlers_core::{Level, Sink};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -49,9 +49,9 @@ pub struct FileSink {
     /// The open file. Writers hold the read lock during their `write` (one uncontended
     /// atomic pair, cheaper than a hazard-pointer load), so a reopen or close never closes
     /// a file a write is still using.
-    file: RwLock<Option<AppendFile>>,
+    file: ForkSafeRwLock<Option<AppendFile>>,
     /// Serialises opening (the cold path only).
-    opening: Mutex<()>,
+    opening: ForkSafeMutex<()>,
     /// Set by [`close`](FileSink::close) in truncate mode: later records are dropped.
     closed: AtomicBool,
     describe: String,
@@ -82,8 +82,8 @@ impl FileSink {
             path,
             open_mode: b.open_mode,
             file_mode: b.file_mode,
-            file: RwLock::new(None),
-            opening: Mutex::new(()),
+            file: ForkSafeRwLock::new(None),
+            opening: ForkSafeMutex::new(()),
             closed: AtomicBool::new(false),
         };
         if !b.delay {

@@ -121,3 +121,90 @@ fn blocked_writer_then_fork(fifo: &Path) {
     }
     writer.join().unwrap();
 }
+
+/// A child forked while one thread of the parent was inside a write and another waited in
+/// `reopen` (a SIGHUP handler after `logrotate`) for that write to finish: the child's first
+/// record waited for ever behind the reopen, which does not happen there.
+#[test]
+fn a_child_forked_during_a_reopen_writes() {
+    const TEST: &str = "a_child_forked_during_a_reopen_writes";
+    if support::child_role().as_deref() == Some("reopen") {
+        reopen_then_fork(Path::new(&std::env::var("TH_FIFO").unwrap()));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a path from a live CString.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let out = support::rerun_as_child_within(
+        TEST,
+        "reopen",
+        &[("TH_FIFO", fifo.to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    support::assert_child_passed(&out);
+}
+
+/// A writer blocked in a pipe nobody reads, a `reopen` waiting for it, a fork. The parent
+/// then drains the pipe, lets both finish and tells the child to write one record, which
+/// must come through the pipe.
+fn reopen_then_fork(fifo: &Path) {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(fifo)
+        .unwrap();
+    let go = fifo.with_extension("go");
+    let sink = Arc::new(FileSink::builder(fifo).build().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (sink, stop) = (sink.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let record = vec![b'x'; 64 * 1024];
+            while !stop.load(Ordering::Acquire) {
+                let _ = sink.write_record(&record, Level::INFO);
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let reopener = {
+        let sink = sink.clone();
+        std::thread::spawn(move || sink.reopen().unwrap())
+    };
+    // Long enough for the reopen to be waiting for the write.
+    std::thread::sleep(Duration::from_millis(300));
+    let child = support::fork(|| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !go.exists() {
+            if Instant::now() > deadline {
+                return 2;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        i32::from(sink.write_record(b"child\n", Level::INFO).is_err())
+    });
+    stop.store(true, Ordering::Release);
+    let mut buf = vec![0u8; 64 * 1024];
+    while !writer.is_finished() {
+        let _ = reader.read(&mut buf);
+    }
+    writer.join().unwrap();
+    reopener.join().unwrap();
+    while reader.read(&mut buf).is_ok_and(|n| n > 0) {}
+    std::fs::write(&go, b"").unwrap();
+    support::wait_for_child(child, "1: its write failed, 2: it was never told to write");
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !got.ends_with(b"child\n") && Instant::now() < deadline {
+        match reader.read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert!(got.ends_with(b"child\n"), "read {} bytes", got.len());
+}

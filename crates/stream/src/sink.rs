@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
 
-use parking_lot::Mutex;
+use tracing_handlers_core::fork::ForkSafeMutex;
 use tracing_handlers_core::{FormatHandler, Level, Sink};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -12,7 +12,7 @@ use crate::color::{ColorMode, LevelColors, RESET};
 enum Target {
     Stderr,
     Stdout,
-    Writer(Mutex<Box<dyn Write + Send>>),
+    Writer(ForkSafeMutex<Box<dyn Write + Send>>),
 }
 
 /// A stream: Python's `StreamHandler` destination (stderr by default, stdout, or any
@@ -88,7 +88,7 @@ impl StreamSink {
     /// ```
     pub fn from_writer(writer: impl Write + Send + 'static) -> Self {
         Self::with_target(
-            Target::Writer(Mutex::new(Box::new(writer))),
+            Target::Writer(ForkSafeMutex::new(Box::new(writer))),
             "stream writer",
         )
     }

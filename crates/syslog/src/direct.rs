@@ -11,7 +11,7 @@ use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::PathBuf;
 
 #[cfg(unix)]
-use parking_lot::Mutex;
+use tracing_handlers_core::fork::ForkSafeMutex;
 
 #[cfg(unix)]
 use crate::transport::SockType;
@@ -124,7 +124,7 @@ pub(crate) struct UnixSender {
     path: PathBuf,
     socktype: Option<SockType>,
     nonblocking: bool,
-    state: Mutex<UnixState>,
+    state: ForkSafeMutex<UnixState>,
 }
 
 #[cfg(unix)]
@@ -139,7 +139,7 @@ impl UnixSender {
             path,
             socktype,
             nonblocking,
-            state: Mutex::new(UnixState {
+            state: ForkSafeMutex::new(UnixState {
                 sock: None,
                 worked: socktype,
                 tail: Vec::new(),

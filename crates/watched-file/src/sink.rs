@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use tracing_handlers_core::fork::ForkSafeMutex;
 use tracing_handlers_core::report::ErrorThrottle;
 use tracing_handlers_core::{Level, Sink};
 use tracing_handlers_file::{FileError, FileSink, OpenMode};
@@ -77,7 +77,7 @@ pub(crate) struct Inner {
     requested: AtomicBool,
     reopens: AtomicU64,
     /// Serialises checks and reopens (the cold path only).
-    watching: Mutex<()>,
+    watching: ForkSafeMutex<()>,
     throttle: ErrorThrottle,
     describe: String,
 }
@@ -110,7 +110,7 @@ impl WatchedFileSink {
                 next_check: AtomicU64::new(interval_nanos),
                 requested: AtomicBool::new(false),
                 reopens: AtomicU64::new(0),
-                watching: Mutex::new(()),
+                watching: ForkSafeMutex::new(()),
                 throttle: ErrorThrottle::new(describe.clone()),
                 describe,
             }),

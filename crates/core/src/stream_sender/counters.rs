@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use crate::fork::ForkSafeMutex;
 
 use crate::report::{report, Report, ReportKind};
 
@@ -61,7 +61,7 @@ const DROP_REPORT_INTERVAL: Duration = Duration::from_secs(5);
 pub struct DropReporter {
     source: String,
     pending: AtomicU64,
-    last: Mutex<(Option<Instant>, String)>,
+    last: ForkSafeMutex<(Option<Instant>, String)>,
 }
 
 impl DropReporter {
@@ -70,7 +70,7 @@ impl DropReporter {
         DropReporter {
             source,
             pending: AtomicU64::new(0),
-            last: Mutex::new((None, String::new())),
+            last: ForkSafeMutex::new((None, String::new())),
         }
     }
 

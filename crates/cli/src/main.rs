@@ -107,8 +107,8 @@ struct EmitArgs {
     /// Events per thread.
     #[arg(long, value_name = "N", default_value_t = 1)]
     count: u64,
-    /// Threads emitting concurrently.
-    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Threads emitting concurrently (at most 4096).
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS))]
     threads: u32,
     /// Events per second per thread, or of the `--events` lines (unpaced when absent).
     #[arg(long, value_name = "PER_SEC", value_parser = parse_rate)]
@@ -118,6 +118,12 @@ struct EmitArgs {
     #[arg(long, value_name = "FILE|-", conflicts_with_all = ["target", "level", "message", "count", "threads"])]
     events: Option<String>,
 }
+
+/// The most `--threads` takes. Past some tens of thousands of threads the process runs out of
+/// memory mappings (two or more per thread), and a thread whose start fails *after* the
+/// system created it (std's guard stack for stack overflows) aborts the whole process instead
+/// of reporting; well under that, a thread that cannot start is a counted runtime failure.
+const MAX_THREADS: i64 = 4096;
 
 fn parse_level(s: &str) -> Result<Level, String> {
     s.parse::<Level>().map_err(|e| e.to_string())

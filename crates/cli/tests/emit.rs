@@ -252,6 +252,8 @@ fn bad_arguments_exit_2() {
         &["emit", "--level", "loud"][..],
         &["emit", "--count", "x"],
         &["emit", "--threads", "0"],
+        // Far past what a process can start: refused up front, not an abort mid-run.
+        &["emit", "--threads", "100000"],
         &["emit", "--events", "-", "--count", "2"],
         &["emit", "--events", "-", "--target", "a"],
         &["emit", "--watch"],

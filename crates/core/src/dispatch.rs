@@ -371,12 +371,16 @@ pub struct Dispatch {
 struct StderrLastResort;
 
 impl Handler for StderrLastResort {
-    #[allow(clippy::print_stderr)]
     fn handle(&self, record: &Record<'_>) {
-        use std::io::Write as _;
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(record.message.as_bytes());
-        let _ = err.write_all(b"\n");
+        thread_local! {
+            static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        crate::reuse::with_reused(&LINE, Vec::new, |line| {
+            line.clear();
+            line.extend_from_slice(record.message.as_bytes());
+            line.push(b'\n');
+            let _ = crate::fork::write_std(crate::fork::StdStream::Stderr, line);
+        });
     }
 }
 

@@ -220,6 +220,84 @@ impl<T: Default> Default for ForkSafeRwLock<T> {
     }
 }
 
+/// A standard stream, for [`write_std`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Writes `bytes` whole to a standard stream, and flushes it.
+///
+/// In the process logging started in, this goes through `std`'s lock on the stream, so the
+/// bytes never land inside a line the program writes with `eprintln!` or `println!` (which
+/// hold the lock across several writes). In a child forked since, it writes with `write(2)`
+/// directly: a thread of the parent that held that lock at the fork holds it in the child for
+/// ever, and `std` cannot know (on other platforms `std`'s lock is always used).
+///
+/// ```
+/// use tracing_handlers_core::fork::{write_std, StdStream};
+///
+/// write_std(StdStream::Stderr, b"a line for stderr\n")?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// The stream's write error.
+pub fn write_std(stream: StdStream, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    if in_forked_child() {
+        let fd = match stream {
+            StdStream::Stdout => libc::STDOUT_FILENO,
+            StdStream::Stderr => libc::STDERR_FILENO,
+        };
+        return write_fd(fd, bytes);
+    }
+    match stream {
+        StdStream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()
+        }
+        StdStream::Stderr => {
+            let mut out = std::io::stderr().lock();
+            out.write_all(bytes)?;
+            out.flush()
+        }
+    }
+}
+
+/// Whether this process was forked from the one that first asked for its
+/// [`process_id`](crate::process_id) (that first call starts the count).
+pub fn in_forked_child() -> bool {
+    let _ = crate::process_id();
+    GENERATION.load(Relaxed) > 0
+}
+
+/// `write(2)` until all of `bytes` is written (a loop only on a short or interrupted write).
+#[cfg(unix)]
+fn write_fd(fd: libc::c_int, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: pointer and length from a live slice; a closed descriptor is an error.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        match usize::try_from(n) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n.min(bytes.len())..],
+            Err(_) => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How many `fork`s separate this process from the first one that asked for its id
 /// ([`process_id`](crate::process_id) counts them from then on).
 pub(crate) static GENERATION: AtomicU32 = AtomicU32::new(0);

@@ -7,7 +7,6 @@
 //! a failing disk gives one line per burst, not one per record.
 
 use std::fmt;
-use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -129,9 +128,9 @@ pub fn report(report: &Report<'_>) {
 
 /// Writes `[tracing-handlers] <report>` to stderr; a failure to write is ignored (never a
 /// panic, unlike `eprintln!`).
-#[allow(clippy::print_stderr)]
 pub fn default_reporter(report: &Report<'_>) {
-    let _ = writeln!(std::io::stderr().lock(), "[tracing-handlers] {report}");
+    let line = format!("[tracing-handlers] {report}\n");
+    let _ = crate::fork::write_std(crate::fork::StdStream::Stderr, line.as_bytes());
 }
 
 /// How often a failure that goes on is reported again.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io::{self, IsTerminal, Write};
 
-use tracing_handlers_core::fork::ForkSafeMutex;
+use tracing_handlers_core::fork::{write_std, ForkSafeMutex, StdStream};
 use tracing_handlers_core::{FormatHandler, Level, Sink};
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -141,16 +141,8 @@ impl StreamSink {
 
     fn write_line(&self, line: &[u8]) -> io::Result<()> {
         match &self.target {
-            Target::Stderr => {
-                let mut out = io::stderr().lock();
-                out.write_all(line)?;
-                out.flush()
-            }
-            Target::Stdout => {
-                let mut out = io::stdout().lock();
-                out.write_all(line)?;
-                out.flush()
-            }
+            Target::Stderr => write_std(StdStream::Stderr, line),
+            Target::Stdout => write_std(StdStream::Stdout, line),
             Target::Writer(w) => {
                 let mut out = w.lock();
                 out.write_all(line)?;

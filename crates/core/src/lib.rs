@@ -68,6 +68,7 @@ pub mod report;
 pub mod reuse;
 pub mod shutdown;
 pub mod stream_sender;
+mod sync;
 
 pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};

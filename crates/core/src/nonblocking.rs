@@ -43,7 +43,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex, MutexGuard};
+use crate::sync::Condvar;
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::fork::ProcessThread;
 use crate::handler::Sink;

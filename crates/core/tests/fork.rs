@@ -153,3 +153,57 @@ fn a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_wri
     let out = support::rerun_as_child_within(TEST, "rwlock", &[], Duration::from_secs(30));
     support::assert_child_passed(&out);
 }
+
+/// A child forked while a non-blocking sink's writer thread was waiting for records: the C
+/// library hands that thread's stack to the next thread the child starts. When the writer
+/// waited on a `parking_lot` condition variable, its wait record stayed in that library's
+/// shared queue, right where the new thread keeps its own, and the child's threads hung the
+/// first time they waited on any `parking_lot` lock near it.
+#[test]
+fn threads_a_child_starts_wait_on_parking_lot_locks_after_a_fork_while_a_writer_was_idle() {
+    const TEST: &str =
+        "threads_a_child_starts_wait_on_parking_lot_locks_after_a_fork_while_a_writer_was_idle";
+    if support::child_role().as_deref() == Some("idle-writer") {
+        use tracing_handlers_core::nonblocking::NonBlocking;
+        use tracing_handlers_core::{Level, MemorySink, Sink};
+        let sink = NonBlocking::new(MemorySink::new()).unwrap();
+        sink.write_record(b"one\n", Level::INFO).unwrap();
+        sink.flush().unwrap();
+        // The writer is waiting for the next record now.
+        std::thread::sleep(Duration::from_millis(200));
+        let child = support::fork(|| {
+            // Threads that take turns through many locks and condition variables: among
+            // them some that hash to the writer's slot in the shared queue.
+            let pairs: Arc<Vec<(parking_lot::Mutex<u32>, parking_lot::Condvar)>> = Arc::new(
+                (0..64)
+                    .map(|_| (parking_lot::Mutex::new(0), parking_lot::Condvar::new()))
+                    .collect(),
+            );
+            let threads: Vec<_> = (0..2)
+                .map(|me| {
+                    let pairs = pairs.clone();
+                    std::thread::spawn(move || {
+                        for (lock, turn) in pairs.iter() {
+                            for _ in 0..20 {
+                                let mut n = lock.lock();
+                                while *n % 2 != me {
+                                    turn.wait(&mut n);
+                                }
+                                *n += 1;
+                                turn.notify_all();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            0
+        });
+        support::wait_for_child(child, "its threads");
+        return;
+    }
+    let out = support::rerun_as_child_within(TEST, "idle-writer", &[], Duration::from_secs(30));
+    support::assert_child_passed(&out);
+}

@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use crate::sync::Condvar;
+use parking_lot::Mutex;
 
 use super::{Backoff, Connection, Connector, DropReporter, StreamCounters};
 use crate::fork::ProcessThread;

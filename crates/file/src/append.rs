@@ -68,24 +68,36 @@ impl AppendFile {
     #[cfg(unix)]
     #[inline(always)]
     pub fn append(&self, bytes: &[u8]) -> io::Result<()> {
+        self.append_counting(bytes).map_err(|(e, _)| e)
+    }
+
+    /// As [`append`](Self::append); on an error, also how many of `bytes` did not reach
+    /// the file (all of them, unless a short write came first).
+    ///
+    /// # Errors
+    ///
+    /// The system call's error and the number of bytes left unwritten.
+    #[cfg(unix)]
+    #[inline(always)]
+    pub fn append_counting(&self, bytes: &[u8]) -> Result<(), (io::Error, usize)> {
         write_unless_exiting(|| self.append_now(bytes)).unwrap_or(Ok(()))
     }
 
     #[cfg(unix)]
     #[inline(always)]
-    fn append_now(&self, mut bytes: &[u8]) -> io::Result<()> {
+    fn append_now(&self, mut bytes: &[u8]) -> Result<(), (io::Error, usize)> {
         use std::os::unix::io::AsRawFd;
         let fd = self.file.as_raw_fd();
         while !bytes.is_empty() {
             // SAFETY: `fd` stays open while `self` is borrowed.
             let n = unsafe { self.write_once(fd, bytes) };
             match usize::try_from(n) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(0) => return Err((io::ErrorKind::WriteZero.into(), bytes.len())),
                 Ok(n) => bytes = &bytes[n.min(bytes.len())..],
                 Err(_) => {
                     let e = io::Error::last_os_error();
                     if e.kind() != io::ErrorKind::Interrupted {
-                        return Err(e);
+                        return Err((e, bytes.len()));
                     }
                 }
             }
@@ -119,6 +131,17 @@ impl AppendFile {
     #[inline(always)]
     pub fn append(&self, bytes: &[u8]) -> io::Result<()> {
         write_unless_exiting(|| (&*self.file).write_all(bytes)).unwrap_or(Ok(()))
+    }
+
+    /// As [`append`](Self::append); on an error, also how many of `bytes` did not reach
+    /// the file (here counted as all of them).
+    ///
+    /// # Errors
+    ///
+    /// The write's error and the number of bytes left unwritten.
+    #[cfg(not(unix))]
+    pub fn append_counting(&self, bytes: &[u8]) -> Result<(), (io::Error, usize)> {
+        self.append(bytes).map_err(|e| (e, bytes.len()))
     }
 }
 

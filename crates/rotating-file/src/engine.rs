@@ -480,7 +480,20 @@ impl<P: Policy> Engine<P> {
             if h.word.compare_exchange(word, new, SeqCst, Relaxed).is_err() {
                 continue;
             }
-            open.file.append(&batch[start..end])?;
+            if let Err((e, unwritten)) = open.file.append_counting(&batch[start..end]) {
+                // Give back the room that was not written (a full disk): counted, it would
+                // rotate the file early and keep a compression waiting for bytes that never
+                // come. Once the file was rotated its count is final.
+                let _ = h.word.fetch_update(SeqCst, SeqCst, |w| {
+                    (generation(w) == open.generation).then(|| {
+                        pack(
+                            open.generation,
+                            shared::size(w).saturating_sub(unwritten as u64),
+                        )
+                    })
+                });
+                return Err(e);
+            }
             start = end;
             i = j;
         }

@@ -432,3 +432,61 @@ fn a_rotated_file_whose_compression_failed_is_compressed_by_a_later_one() {
     assert_eq!(lines.len(), 30, "{sizes:?}");
     assert_eq!(lines.iter().collect::<HashSet<_>>().len(), 30, "{sizes:?}");
 }
+
+/// Records that could not be written (a full disk; here the process's file-size limit) kept
+/// the room they had reserved in the file's count: once the disk had room again the file
+/// rotated long before `maxBytes` (here at 2,000 bytes of 10,000, while the disk was still
+/// full), and a compression of it would have waited for bytes that never came.
+#[test]
+fn records_that_could_not_be_written_do_not_count_toward_max_bytes() {
+    const TEST: &str = "records_that_could_not_be_written_do_not_count_toward_max_bytes";
+    if tracing_handlers_test_support::child_role().as_deref() == Some("fsize") {
+        use tracing_handlers_core::{Level, Sink};
+        let dir = std::env::var("TH_DIR").unwrap();
+        let path = Path::new(&dir).join("app.log");
+        let sink = RotatingFileSink::builder(&path)
+            .with_max_bytes(10_000)
+            .with_backup_count(3)
+            .build()
+            .unwrap();
+        let record = |i: usize| format!("{:099}\n", i);
+        let limit = |bytes: libc::rlim_t| {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            // SAFETY: sets this process's own limit from a live struct.
+            assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &lim) }, 0);
+        };
+        // SAFETY: ignoring a signal: past the limit, writes fail with EFBIG instead.
+        unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+        limit(2_000);
+        let failed = (0..100)
+            .filter(|&i| {
+                sink.write_record(record(i).as_bytes(), Level::INFO)
+                    .is_err()
+            })
+            .count();
+        limit(libc::RLIM_INFINITY);
+        let mut i = 100;
+        while !Path::new(&dir).join("app.log.1").exists() && i < 1_000 {
+            sink.write_record(record(i).as_bytes(), Level::INFO)
+                .unwrap();
+            i += 1;
+        }
+        let rotated = fs::metadata(Path::new(&dir).join("app.log.1"))
+            .unwrap()
+            .len();
+        assert_eq!(rotated, 9_900, "rotated at {rotated} bytes");
+        assert_eq!(failed, 80, "20 records of 100 bytes fit under the limit");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = tracing_handlers_test_support::rerun_as_child_within(
+        TEST,
+        "fsize",
+        &[("TH_DIR", dir.path().to_str().unwrap())],
+        Duration::from_secs(60),
+    );
+    tracing_handlers_test_support::assert_child_passed(&out);
+}

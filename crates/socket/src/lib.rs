@@ -67,8 +67,8 @@ pub use handler::{
 };
 pub use received::{ReceivedRecord, RecordError};
 pub use receiver::{
-    ReceiveProtocol, Receiver, ReceiverOptions, ReceiverStats, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_FRAME_BYTES,
+    ReceiveProtocol, Receiver, ReceiverOptions, ReceiverStats, DEFAULT_EVICT_QUIET_AFTER,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES,
 };
 pub use sender::SENDER_THREAD_NAME;
 pub use stats::SocketStats;

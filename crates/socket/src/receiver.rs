@@ -24,6 +24,10 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// The default limit of connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
+/// How long a connection must have been quiet before a new one at the connection limit
+/// closes it, by default.
+pub const DEFAULT_EVICT_QUIET_AFTER: Duration = Duration::from_secs(10);
+
 /// How often blocked reads and the accept loop look at the stop flag.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -68,6 +72,7 @@ impl FromStr for ReceiveProtocol {
 /// | [`with_max_frame_bytes`](Self::with_max_frame_bytes) | [`DEFAULT_MAX_FRAME_BYTES`] (1 MiB, a frame's payload or a line) |
 /// | [`with_pickle_limits`](Self::with_pickle_limits) | [`PickleLimits::default`] (depth 32, 100 000 values) |
 /// | [`with_max_connections`](Self::with_max_connections) | [`DEFAULT_MAX_CONNECTIONS`] (256) |
+/// | [`with_evict_quiet_after`](Self::with_evict_quiet_after) | [`DEFAULT_EVICT_QUIET_AFTER`] (10 s) |
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ReceiverOptions {
@@ -75,6 +80,7 @@ pub struct ReceiverOptions {
     max_frame_bytes: usize,
     limits: PickleLimits,
     max_connections: usize,
+    evict_quiet_after: Duration,
 }
 
 impl Default for ReceiverOptions {
@@ -84,6 +90,7 @@ impl Default for ReceiverOptions {
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             limits: PickleLimits::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            evict_quiet_after: DEFAULT_EVICT_QUIET_AFTER,
         }
     }
 }
@@ -112,9 +119,21 @@ impl ReceiverOptions {
         self
     }
 
-    /// The most connections served at once; more are closed at once (and reported).
+    /// The most connections served at once. A connection beyond them closes the one that
+    /// has been quiet longest, if it has been quiet for the
+    /// [eviction time](Self::with_evict_quiet_after); otherwise the new one is closed at
+    /// once. Both are reported.
     pub fn with_max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a connection must have sent nothing before a new connection at the
+    /// [limit](Self::with_max_connections) may take its place (`Duration::MAX`: never).
+    /// Without it, peers that connect and go silent (a scanner, a hung sender) would lock
+    /// every other sender out for good.
+    pub fn with_evict_quiet_after(mut self, quiet: Duration) -> Self {
+        self.evict_quiet_after = quiet;
         self
     }
 }
@@ -148,6 +167,20 @@ struct Shared {
     counters: Counters,
     source: String,
     workers: Mutex<Vec<JoinHandle<()>>>,
+    /// The connections being served, for the limit to close a quiet one.
+    conns: Mutex<Vec<Arc<Conn>>>,
+    /// What [`Conn::last_read`] counts from.
+    started: Instant,
+}
+
+/// A connection being served.
+#[derive(Debug)]
+struct Conn {
+    peer: SocketAddr,
+    /// A handle on the socket, to shut it down from the accepting thread.
+    stream: TcpStream,
+    /// When bytes last arrived, in milliseconds since the receiver started.
+    last_read: AtomicU64,
 }
 
 /// Accepts socket-handler connections and hands each record to a [`Dispatch`] with
@@ -226,6 +259,8 @@ impl Receiver {
             counters: Counters::default(),
             source: format!("socket receiver {local_addr}"),
             workers: Mutex::new(Vec::new()),
+            conns: Mutex::new(Vec::new()),
+            started: Instant::now(),
         });
         let sh = shared.clone();
         let acceptor = std::thread::Builder::new()
@@ -321,7 +356,9 @@ impl Shared {
         self.counters.connections.fetch_add(1, Ordering::Relaxed);
         let mut workers = self.workers.lock();
         workers.retain(|w| !w.is_finished());
-        if self.active.load(Ordering::SeqCst) >= self.options.max_connections {
+        if self.active.load(Ordering::SeqCst) >= self.options.max_connections
+            && !self.close_quiet_connection(&peer)
+        {
             drop(workers);
             self.fail(
                 &peer,
@@ -350,9 +387,59 @@ impl Shared {
         }
     }
 
+    /// Milliseconds since the receiver started.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// At the connection limit: shuts down the connection quiet longest, if it has been
+    /// quiet long enough, to make room for one from `peer`. Its thread then ends (and
+    /// leaves the count) on its own.
+    fn close_quiet_connection(&self, peer: &SocketAddr) -> bool {
+        let now = self.now_ms();
+        let conns = self.conns.lock();
+        let Some(quietest) = conns
+            .iter()
+            .min_by_key(|c| c.last_read.load(Ordering::Relaxed))
+        else {
+            return false;
+        };
+        let quiet =
+            Duration::from_millis(now.saturating_sub(quietest.last_read.load(Ordering::Relaxed)));
+        if quiet < self.options.evict_quiet_after {
+            return false;
+        }
+        let _ = quietest.stream.shutdown(std::net::Shutdown::Both);
+        let msg = format!(
+            "connection from {} quiet for {} s closed to make room for one from {peer} (at the limit of {} connections)",
+            quietest.peer,
+            quiet.as_secs(),
+            self.options.max_connections
+        );
+        report(&Report {
+            source: &self.source,
+            kind: ReportKind::Failure,
+            message: &msg,
+        });
+        true
+    }
+
     fn serve(&self, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(POLL));
+        let conn = stream.try_clone().ok().map(|handle| {
+            let conn = Arc::new(Conn {
+                peer,
+                stream: handle,
+                last_read: AtomicU64::new(self.now_ms()),
+            });
+            self.conns.lock().push(conn.clone());
+            conn
+        });
+        let _registered = Registered {
+            conns: &self.conns,
+            conn: conn.clone(),
+        };
         let mut conn = ConnReader {
             stream,
             buf: Vec::new(),
@@ -361,6 +448,7 @@ impl Shared {
             quiet_since: None,
             stop_seen: None,
             cut: false,
+            activity: conn.as_deref().map(|c| (&c.last_read, self)),
         };
         match self.read_records(&mut conn) {
             Ok(()) => {}
@@ -452,6 +540,20 @@ impl From<io::Error> for ServeError {
 
 struct Active<'a>(&'a AtomicUsize);
 
+/// Takes a connection off the list of those being served when its thread is done with it.
+struct Registered<'a> {
+    conns: &'a Mutex<Vec<Arc<Conn>>>,
+    conn: Option<Arc<Conn>>,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = &self.conn {
+            self.conns.lock().retain(|c| !Arc::ptr_eq(c, conn));
+        }
+    }
+}
+
 impl Drop for Active<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
@@ -477,6 +579,8 @@ struct ConnReader<'a> {
     stop_seen: Option<Instant>,
     /// Whether reading ended because the receiver stopped, not at the end of the stream.
     cut: bool,
+    /// Where to note that bytes arrived (for the connection limit's choice of a quiet one).
+    activity: Option<(&'a AtomicU64, &'a Shared)>,
 }
 
 impl ConnReader<'_> {
@@ -518,6 +622,9 @@ impl ConnReader<'_> {
                 Ok(n) => {
                     self.buf.truncate(old + n);
                     self.quiet_since = None;
+                    if let Some((last_read, shared)) = self.activity {
+                        last_read.store(shared.now_ms(), Ordering::Relaxed);
+                    }
                     return Ok(n > 0);
                 }
                 Err(e)

@@ -226,3 +226,112 @@ fn shutdown_returns_while_a_peer_never_goes_quiet_and_another_stalls_mid_frame()
     assert!(receiver.stats().records >= 3);
     drop(stalled);
 }
+
+/// Waits until `receiver` has accepted `n` connections.
+fn until_accepted(receiver: &Receiver, n: u64) {
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while receiver.stats().connections < n && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(receiver.stats().connections, n);
+}
+
+/// Peers that connect and go silent (a port scanner, a hung sender) used to take the
+/// connection limit for good: every later sender was closed at once. A new connection at the
+/// limit now closes the one that has been quiet longest, once it has been quiet a while.
+#[test]
+fn a_connection_at_the_limit_takes_the_place_of_the_quietest_one() {
+    let _ = reports();
+    let (dispatch, sink) = memory_dispatch();
+    let receiver = Receiver::bind(
+        "127.0.0.1:0",
+        dispatch,
+        ReceiverOptions::new()
+            .with_max_connections(2)
+            .with_evict_quiet_after(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let mut first = TcpStream::connect(receiver.local_addr()).unwrap();
+    until_accepted(&receiver, 1);
+    std::thread::sleep(Duration::from_millis(100));
+    let mut second = TcpStream::connect(receiver.local_addr()).unwrap();
+    until_accepted(&receiver, 2);
+    // Both silent; the first the longer. The second sends one line now and then.
+    std::thread::sleep(Duration::from_millis(400));
+    second
+        .write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"from the second\"}\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let sender = SocketHandler::builder("127.0.0.1", Some(receiver.local_addr().port()))
+        .build()
+        .unwrap();
+    log(&sender, "from a new sender");
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !sink.text().contains("from a new sender") && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The quietest connection was closed, the other one still delivers.
+    first
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(matches!(
+        std::io::Read::read(&mut first, &mut byte),
+        Ok(0) | Err(_)
+    ));
+    second
+        .write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"the second again\"}\n")
+        .unwrap();
+    drop(second);
+    sender.shutdown(Instant::now() + Duration::from_secs(5));
+    receiver.shutdown();
+    let text = sink.text();
+    assert!(
+        text.contains("from the second") && text.contains("the second again"),
+        "{text}"
+    );
+    let source = format!("socket receiver {}", receiver.local_addr());
+    let closed: Vec<String> = reports()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.starts_with(&source) && r.contains("closed to make room"))
+        .cloned()
+        .collect();
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert!(
+        closed[0].contains(&first.local_addr().unwrap().to_string()),
+        "{closed:?}"
+    );
+}
+
+/// At the limit with every connection recently active, a new one is closed at once (and
+/// reported): busy senders are not cut off for it.
+#[test]
+fn a_connection_at_the_limit_of_busy_ones_is_refused() {
+    let _ = reports();
+    let (dispatch, _sink) = memory_dispatch();
+    let receiver = Receiver::bind(
+        "127.0.0.1:0",
+        dispatch,
+        ReceiverOptions::new()
+            .with_max_connections(1)
+            .with_evict_quiet_after(Duration::from_secs(60)),
+    )
+    .unwrap();
+    let mut busy = TcpStream::connect(receiver.local_addr()).unwrap();
+    until_accepted(&receiver, 1);
+    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"busy\"}\n").unwrap();
+    let mut late = TcpStream::connect(receiver.local_addr()).unwrap();
+    late.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut byte = [0u8; 1];
+    assert!(matches!(
+        std::io::Read::read(&mut late, &mut byte),
+        Ok(0) | Err(_)
+    ));
+    assert_eq!(receiver.stats().rejected, 1);
+    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"still served\"}\n").unwrap();
+    drop(busy);
+    receiver.shutdown();
+    assert_eq!(receiver.stats().records, 2);
+}

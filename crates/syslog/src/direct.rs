@@ -114,6 +114,10 @@ struct UnixState {
     worked: Option<SockType>,
     /// The rest of a message a non-blocking stream took only part of (see `write_stream`).
     tail: Vec<u8>,
+    /// The process that connected `sock`. A child forked since connects anew: on a shared
+    /// stream its messages and the parent's could interleave mid-message, and `tail` is
+    /// the rest of a message of the parent's.
+    pid: u32,
 }
 
 /// A unix-domain socket (`/dev/log`): datagram first, then stream, unless a type is given.
@@ -143,6 +147,7 @@ impl UnixSender {
                 sock: None,
                 worked: socktype,
                 tail: Vec::new(),
+                pid: tracing_handlers_core::process_id(),
             }),
         };
         let err = {
@@ -159,6 +164,7 @@ impl UnixSender {
     fn connect(&self, st: &mut UnixState) -> io::Result<()> {
         st.sock = None;
         st.tail.clear();
+        st.pid = tracing_handlers_core::process_id();
         let order: &[SockType] = match st.worked.or(self.socktype) {
             Some(SockType::Dgram) => &[SockType::Dgram],
             Some(SockType::Stream) => &[SockType::Stream],
@@ -207,6 +213,10 @@ impl UnixSender {
     pub(crate) fn flush(&self, deadline: std::time::Instant) {
         let mut st = self.state.lock();
         let st = &mut *st;
+        if st.pid != tracing_handlers_core::process_id() {
+            // The parent's connection and the rest of the parent's message: not ours.
+            return;
+        }
         let Some(UnixSock::Stream(s)) = &mut st.sock else {
             return;
         };
@@ -239,7 +249,7 @@ impl UnixSender {
     /// Sends `msg`; on failure reconnects and sends once more (Python's behaviour).
     pub(crate) fn send(&self, msg: &[u8]) -> Outcome {
         let mut st = self.state.lock();
-        if st.sock.is_some() {
+        if st.sock.is_some() && st.pid == tracing_handlers_core::process_id() {
             match Self::send_once(&mut st, msg) {
                 Ok(()) => return Outcome::Sent,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Outcome::WouldBlock,

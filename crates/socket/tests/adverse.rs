@@ -321,7 +321,8 @@ fn a_connection_at_the_limit_of_busy_ones_is_refused() {
     .unwrap();
     let mut busy = TcpStream::connect(receiver.local_addr()).unwrap();
     until_accepted(&receiver, 1);
-    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"busy\"}\n").unwrap();
+    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"busy\"}\n")
+        .unwrap();
     let mut late = TcpStream::connect(receiver.local_addr()).unwrap();
     late.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut byte = [0u8; 1];
@@ -330,7 +331,8 @@ fn a_connection_at_the_limit_of_busy_ones_is_refused() {
         Ok(0) | Err(_)
     ));
     assert_eq!(receiver.stats().rejected, 1);
-    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"still served\"}\n").unwrap();
+    busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"still served\"}\n")
+        .unwrap();
     drop(busy);
     receiver.shutdown();
     assert_eq!(receiver.stats().records, 2);

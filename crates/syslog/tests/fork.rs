@@ -79,7 +79,10 @@ fn a_forked_child_logs_over_a_unix_stream_connection_of_its_own() {
     assert_eq!(
         connections,
         [
-            vec!["<14>parent before".to_owned(), "<14>parent after".to_owned()],
+            vec![
+                "<14>parent before".to_owned(),
+                "<14>parent after".to_owned()
+            ],
             vec!["<14>child".to_owned()],
         ]
     );

@@ -9,23 +9,48 @@ use std::time::Duration;
 use tracing_handlers_core::fork::{ForkSafeMutex, ForkSafeRwLock};
 use tracing_handlers_test_support as support;
 
+/// A thread inside a lock: it runs `body`, which takes the lock and calls the function it is
+/// given while holding it; that function returns once [`Holder::release`] is called.
+struct Holder {
+    release: mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Holder {
+    /// Starts the thread and returns once it holds the lock.
+    fn start(body: impl FnOnce(&dyn Fn()) + Send + 'static) -> Holder {
+        let (held, wait_held) = mpsc::channel();
+        let (release, wait_release) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            body(&|| {
+                held.send(()).unwrap();
+                let _ = wait_release.recv();
+            });
+        });
+        wait_held.recv().unwrap();
+        Holder { release, thread }
+    }
+
+    /// Lets the lock go and waits for the thread.
+    fn release(self) {
+        self.release.send(()).unwrap();
+        self.thread.join().unwrap();
+    }
+}
+
 #[test]
 fn a_child_forked_while_another_thread_held_the_mutex_takes_it() {
     const TEST: &str = "a_child_forked_while_another_thread_held_the_mutex_takes_it";
     if support::child_role().as_deref() == Some("holder") {
         let mutex = Arc::new(ForkSafeMutex::new(0u32));
-        let (held, wait_held) = mpsc::channel();
-        let (release, wait_release) = mpsc::channel::<()>();
-        let holder = {
+        let holder = Holder::start({
             let mutex = mutex.clone();
-            std::thread::spawn(move || {
+            move |hold| {
                 let mut value = mutex.lock();
                 *value = 1;
-                held.send(()).unwrap();
-                let _ = wait_release.recv();
-            })
-        };
-        wait_held.recv().unwrap();
+                hold();
+            }
+        });
         let child = support::fork(|| {
             // The holder's change is there; the lock is this process's now.
             let mut value = mutex.lock();
@@ -39,8 +64,7 @@ fn a_child_forked_while_another_thread_held_the_mutex_takes_it() {
         });
         support::wait_for_child(child, "1: the child saw another value");
         // The parent's holder lets go as usual.
-        release.send(()).unwrap();
-        holder.join().unwrap();
+        holder.release();
         assert_eq!(*mutex.lock(), 1);
         return;
     }
@@ -57,17 +81,13 @@ fn a_child_forked_while_threads_waited_for_the_mutex_keeps_taking_it() {
     const TEST: &str = "a_child_forked_while_threads_waited_for_the_mutex_keeps_taking_it";
     if support::child_role().as_deref() == Some("waiters") {
         let mutex = Arc::new(ForkSafeMutex::new(0u32));
-        let (held, wait_held) = mpsc::channel();
-        let (release, wait_release) = mpsc::channel::<()>();
-        let holder = {
+        let holder = Holder::start({
             let mutex = mutex.clone();
-            std::thread::spawn(move || {
+            move |hold| {
                 let _value = mutex.lock();
-                held.send(()).unwrap();
-                let _ = wait_release.recv();
-            })
-        };
-        wait_held.recv().unwrap();
+                hold();
+            }
+        });
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let mutex = mutex.clone();
@@ -97,8 +117,7 @@ fn a_child_forked_while_threads_waited_for_the_mutex_keeps_taking_it() {
             i32::from(*mutex.lock() != 2200)
         });
         support::wait_for_child(child, "1: the child counted wrong");
-        release.send(()).unwrap();
-        holder.join().unwrap();
+        holder.release();
         for waiter in waiters {
             waiter.join().unwrap();
         }
@@ -118,17 +137,13 @@ fn a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_wri
         "a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_writes";
     if support::child_role().as_deref() == Some("rwlock") {
         let lock = Arc::new(ForkSafeRwLock::new(vec![1u32]));
-        let (held, wait_held) = mpsc::channel();
-        let (release, wait_release) = mpsc::channel::<()>();
-        let reader = {
+        let reader = Holder::start({
             let lock = lock.clone();
-            std::thread::spawn(move || {
+            move |hold| {
                 let _values = lock.read();
-                held.send(()).unwrap();
-                let _ = wait_release.recv();
-            })
-        };
-        wait_held.recv().unwrap();
+                hold();
+            }
+        });
         let writer = {
             let lock = lock.clone();
             std::thread::spawn(move || lock.write().push(2))
@@ -144,8 +159,7 @@ fn a_child_forked_while_a_reader_held_the_lock_and_a_writer_waited_reads_and_wri
             i32::from(seen != [1] || again.join().unwrap() != [1, 3])
         });
         support::wait_for_child(child, "1: the child saw other values");
-        release.send(()).unwrap();
-        reader.join().unwrap();
+        reader.release();
         writer.join().unwrap();
         assert_eq!(*lock.read(), [1, 2]);
         return;

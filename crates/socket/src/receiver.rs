@@ -181,6 +181,8 @@ struct Conn {
     stream: TcpStream,
     /// When bytes last arrived, in milliseconds since the receiver started.
     last_read: AtomicU64,
+    /// Shut down to make room: no longer counts as one to close (its thread is ending).
+    closed: AtomicBool,
 }
 
 /// Accepts socket-handler connections and hands each record to a [`Dispatch`] with
@@ -400,6 +402,7 @@ impl Shared {
         let conns = self.conns.lock();
         let Some(quietest) = conns
             .iter()
+            .filter(|c| !c.closed.load(Ordering::Relaxed))
             .min_by_key(|c| c.last_read.load(Ordering::Relaxed))
         else {
             return false;
@@ -409,6 +412,7 @@ impl Shared {
         if quiet < self.options.evict_quiet_after {
             return false;
         }
+        quietest.closed.store(true, Ordering::Relaxed);
         let _ = quietest.stream.shutdown(std::net::Shutdown::Both);
         let msg = format!(
             "connection from {} quiet for {} s closed to make room for one from {peer} (at the limit of {} connections)",
@@ -432,6 +436,7 @@ impl Shared {
                 peer,
                 stream: handle,
                 last_read: AtomicU64::new(self.now_ms()),
+                closed: AtomicBool::new(false),
             });
             self.conns.lock().push(conn.clone());
             conn

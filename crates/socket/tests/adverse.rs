@@ -337,3 +337,34 @@ fn a_connection_at_the_limit_of_busy_ones_is_refused() {
     receiver.shutdown();
     assert_eq!(receiver.stats().records, 2);
 }
+
+/// Two connections at once at the limit, with one quiet connection to close: the first takes
+/// its place, the second is refused (the closed one, still ending, is not closed twice to
+/// let a second one in past the limit).
+#[test]
+fn one_quiet_connection_makes_room_for_one_newcomer_only() {
+    let (dispatch, _sink) = memory_dispatch();
+    let receiver = Receiver::bind(
+        "127.0.0.1:0",
+        dispatch,
+        ReceiverOptions::new()
+            .with_max_connections(1)
+            .with_evict_quiet_after(Duration::from_millis(200)),
+    )
+    .unwrap();
+    let _quiet = TcpStream::connect(receiver.local_addr()).unwrap();
+    until_accepted(&receiver, 1);
+    std::thread::sleep(Duration::from_millis(300));
+    // Both wait in the listen queue and are accepted one right after the other.
+    let newcomers: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(receiver.local_addr()).unwrap())
+        .collect();
+    until_accepted(&receiver, 3);
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while receiver.stats().rejected < 1 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(receiver.stats().rejected, 1);
+    drop(newcomers);
+    receiver.shutdown();
+}

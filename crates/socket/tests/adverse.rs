@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tracing_handlers_core::Handler;
+use tracing_handlers_core::{Handler, MemorySink};
 use tracing_handlers_socket::{Receiver, ReceiverOptions, SocketHandler};
 use tracing_handlers_test_support::within;
 
@@ -227,6 +227,19 @@ fn shutdown_returns_while_a_peer_never_goes_quiet_and_another_stalls_mid_frame()
     drop(stalled);
 }
 
+/// A receiver into a memory sink that serves at most `max` connections and closes one
+/// quiet for `quiet` to make room.
+fn limited_receiver(max: usize, quiet: Duration) -> (Receiver, Arc<MemorySink>) {
+    let (dispatch, sink) = memory_dispatch();
+    let options = ReceiverOptions::new()
+        .with_max_connections(max)
+        .with_evict_quiet_after(quiet);
+    (
+        Receiver::bind("127.0.0.1:0", dispatch, options).unwrap(),
+        sink,
+    )
+}
+
 /// Waits until `receiver` has accepted `n` connections.
 fn until_accepted(receiver: &Receiver, n: u64) {
     let give_up = Instant::now() + Duration::from_secs(5);
@@ -242,15 +255,7 @@ fn until_accepted(receiver: &Receiver, n: u64) {
 #[test]
 fn a_connection_at_the_limit_takes_the_place_of_the_quietest_one() {
     let _ = reports();
-    let (dispatch, sink) = memory_dispatch();
-    let receiver = Receiver::bind(
-        "127.0.0.1:0",
-        dispatch,
-        ReceiverOptions::new()
-            .with_max_connections(2)
-            .with_evict_quiet_after(Duration::from_millis(300)),
-    )
-    .unwrap();
+    let (receiver, sink) = limited_receiver(2, Duration::from_millis(300));
     let mut first = TcpStream::connect(receiver.local_addr()).unwrap();
     until_accepted(&receiver, 1);
     std::thread::sleep(Duration::from_millis(100));
@@ -310,15 +315,7 @@ fn a_connection_at_the_limit_takes_the_place_of_the_quietest_one() {
 #[test]
 fn a_connection_at_the_limit_of_busy_ones_is_refused() {
     let _ = reports();
-    let (dispatch, _sink) = memory_dispatch();
-    let receiver = Receiver::bind(
-        "127.0.0.1:0",
-        dispatch,
-        ReceiverOptions::new()
-            .with_max_connections(1)
-            .with_evict_quiet_after(Duration::from_secs(60)),
-    )
-    .unwrap();
+    let (receiver, _sink) = limited_receiver(1, Duration::from_secs(60));
     let mut busy = TcpStream::connect(receiver.local_addr()).unwrap();
     until_accepted(&receiver, 1);
     busy.write_all(b"{\"levelname\":\"INFO\",\"name\":\"n\",\"msg\":\"busy\"}\n")
@@ -343,15 +340,7 @@ fn a_connection_at_the_limit_of_busy_ones_is_refused() {
 /// let a second one in past the limit).
 #[test]
 fn one_quiet_connection_makes_room_for_one_newcomer_only() {
-    let (dispatch, _sink) = memory_dispatch();
-    let receiver = Receiver::bind(
-        "127.0.0.1:0",
-        dispatch,
-        ReceiverOptions::new()
-            .with_max_connections(1)
-            .with_evict_quiet_after(Duration::from_millis(200)),
-    )
-    .unwrap();
+    let (receiver, _sink) = limited_receiver(1, Duration::from_millis(200));
     let _quiet = TcpStream::connect(receiver.local_addr()).unwrap();
     until_accepted(&receiver, 1);
     std::thread::sleep(Duration::from_millis(300));

@@ -255,7 +255,12 @@ pub fn write_std(stream: StdStream, bytes: &[u8]) -> std::io::Result<()> {
             StdStream::Stdout => libc::STDOUT_FILENO,
             StdStream::Stderr => libc::STDERR_FILENO,
         };
-        return write_fd(fd, bytes);
+        // SAFETY: a standard descriptor; pointer and length from a live slice (a closed
+        // descriptor is an error, not undefined).
+        return crate::write::write_whole(bytes, |b| unsafe {
+            libc::write(fd, b.as_ptr().cast(), b.len())
+        })
+        .map_err(|(e, _)| e);
     }
     match stream {
         StdStream::Stdout => {
@@ -276,26 +281,6 @@ pub fn write_std(stream: StdStream, bytes: &[u8]) -> std::io::Result<()> {
 pub fn in_forked_child() -> bool {
     let _ = crate::process_id();
     GENERATION.load(Relaxed) > 0
-}
-
-/// `write(2)` until all of `bytes` is written (a loop only on a short or interrupted write).
-#[cfg(unix)]
-fn write_fd(fd: libc::c_int, mut bytes: &[u8]) -> std::io::Result<()> {
-    while !bytes.is_empty() {
-        // SAFETY: pointer and length from a live slice; a closed descriptor is an error.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        match usize::try_from(n) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n.min(bytes.len())..],
-            Err(_) => {
-                let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// How many `fork`s separate this process from the first one that asked for its id

@@ -69,6 +69,7 @@ pub mod reuse;
 pub mod shutdown;
 pub mod stream_sender;
 mod sync;
+pub mod write;
 
 pub use format::{Format, FormatError, Formatter, JsonFormatter, Style};
 pub use handler::{FormatHandler, Handler, MemorySink, Sink};

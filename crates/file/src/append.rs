@@ -7,6 +7,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use tracing_handlers_core::shutdown::write_unless_exiting;
+#[cfg(unix)]
+use tracing_handlers_core::write::write_whole;
 
 /// An open file that takes each record with one system call: the write path of the file
 /// handlers (plain, watched and rotating).
@@ -85,24 +87,11 @@ impl AppendFile {
 
     #[cfg(unix)]
     #[inline(always)]
-    fn append_now(&self, mut bytes: &[u8]) -> Result<(), (io::Error, usize)> {
+    fn append_now(&self, bytes: &[u8]) -> Result<(), (io::Error, usize)> {
         use std::os::unix::io::AsRawFd;
         let fd = self.file.as_raw_fd();
-        while !bytes.is_empty() {
-            // SAFETY: `fd` stays open while `self` is borrowed.
-            let n = unsafe { self.write_once(fd, bytes) };
-            match usize::try_from(n) {
-                Ok(0) => return Err((io::ErrorKind::WriteZero.into(), bytes.len())),
-                Ok(n) => bytes = &bytes[n.min(bytes.len())..],
-                Err(_) => {
-                    let e = io::Error::last_os_error();
-                    if e.kind() != io::ErrorKind::Interrupted {
-                        return Err((e, bytes.len()));
-                    }
-                }
-            }
-        }
-        Ok(())
+        // SAFETY: `fd` stays open while `self` is borrowed.
+        write_whole(bytes, |b| unsafe { self.write_once(fd, b) })
     }
 
     /// One system call writing (part of) `bytes`: the result as libc gives it.

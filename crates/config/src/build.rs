@@ -429,6 +429,34 @@ impl<B: Send> PlannedHandler for OncePlan<B> {
     }
 }
 
+/// Sets the options of a handler that sends through a queue and a connection (syslog over a
+/// socket, the socket handler) on its builder: the two builders share these method names,
+/// not a type.
+macro_rules! sender_options {
+    ($b:ident, $args:ident) => {{
+        if let Some(v) = $args.size("queue_capacity_bytes") {
+            $b = $b.with_capacity_bytes(v);
+        }
+        if let Some(policy) = $args.str("overflow") {
+            match parse_policy(&policy) {
+                Some(p) => $b = $b.with_overflow_policy(p),
+                None => $args.fail(
+                    "overflow",
+                    "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
+                ),
+            }
+        }
+        let (start, factor, max) = reconnect_backoff($args);
+        $b = $b.with_reconnect_backoff(start, factor, max);
+        if let Some(v) = $args.seconds("connect_timeout") {
+            $b = $b.with_connect_timeout(v);
+        }
+        if let Some(v) = $args.seconds("flush_timeout") {
+            $b = $b.with_flush_timeout(v);
+        }
+    }};
+}
+
 /// Python's `SysLogHandler(address=('localhost', 514), facility=LOG_USER, socktype=None)` and
 /// our options.
 fn plan_syslog(args: &mut BoundArgs<'_>) -> OncePlan<tracing_handlers_syslog::SyslogBuilder> {
@@ -517,26 +545,7 @@ fn plan_syslog(args: &mut BoundArgs<'_>) -> OncePlan<tracing_handlers_syslog::Sy
     if let Some(v) = args.bool("utc") {
         b = b.with_utc(v);
     }
-    if let Some(v) = args.size("queue_capacity_bytes") {
-        b = b.with_capacity_bytes(v);
-    }
-    if let Some(policy) = args.str("overflow") {
-        match parse_policy(&policy) {
-            Some(p) => b = b.with_overflow_policy(p),
-            None => args.fail(
-                "overflow",
-                "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
-            ),
-        }
-    }
-    let (start, factor, max) = reconnect_backoff(args);
-    b = b.with_reconnect_backoff(start, factor, max);
-    if let Some(v) = args.seconds("connect_timeout") {
-        b = b.with_connect_timeout(v);
-    }
-    if let Some(v) = args.seconds("flush_timeout") {
-        b = b.with_flush_timeout(v);
-    }
+    sender_options!(b, args);
     if args.bool("tls").unwrap_or(false) || args.has("ca_file") {
         match args.str("ca_file") {
             Some(ca) => {
@@ -846,28 +855,9 @@ fn plan_socket(args: &mut BoundArgs<'_>) -> Option<SocketPlan> {
             Err(_) => args.fail("protocol", "expected 'pickle' or 'json'"),
         }
     }
-    if let Some(v) = args.size("queue_capacity_bytes") {
-        b = b.with_capacity_bytes(v);
-    }
-    if let Some(policy) = args.str("overflow") {
-        match parse_policy(&policy) {
-            Some(p) => b = b.with_overflow_policy(p),
-            None => args.fail(
-                "overflow",
-                "expected 'block', 'drop_newest' or 'drop_below:LEVEL'",
-            ),
-        }
-    }
-    let (start, factor, max) = reconnect_backoff(args);
-    b = b.with_reconnect_backoff(start, factor, max);
-    if let Some(v) = args.seconds("connect_timeout") {
-        b = b.with_connect_timeout(v);
-    }
+    sender_options!(b, args);
     if let Some(v) = args.seconds("write_timeout") {
         b = b.with_write_timeout(v);
-    }
-    if let Some(v) = args.seconds("flush_timeout") {
-        b = b.with_flush_timeout(v);
     }
     if let Some(v) = args.str("hostname") {
         b = b.with_hostname(v);

@@ -36,6 +36,25 @@ fn claim(owner: &AtomicU32, start_afresh: impl FnOnce()) {
     }
 }
 
+/// The lock in `cell`, owned by this process: in a child forked since, the first call
+/// replaces it with `fresh(old)` (a new lock holding the old one's value) while every other
+/// thread of the child waits in [`claim`]. `fresh` must not panic (the old lock is moved out
+/// of the cell while it runs).
+#[inline(always)]
+fn claimed<'a, L>(owner: &AtomicU32, cell: &'a UnsafeCell<L>, fresh: impl FnOnce(L) -> L) -> &'a L {
+    claim(owner, || {
+        // SAFETY: every other thread of this process waits in `claim` (none has a reference
+        // into the cell: each got the lock only through here), and the value moves out of
+        // the old lock into the new one, so nothing is dropped twice.
+        unsafe {
+            let old = std::ptr::read(cell.get());
+            std::ptr::write(cell.get(), fresh(old));
+        }
+    });
+    // SAFETY: the cell is written only inside `claim`, never while this reference lives.
+    unsafe { &*cell.get() }
+}
+
 #[cold]
 #[inline(never)]
 fn claim_slow(owner: &AtomicU32, here: u32, start_afresh: impl FnOnce()) {
@@ -128,18 +147,9 @@ impl<T> ForkSafeMutex<T> {
     /// The mutex of this process, started afresh first in a forked child.
     #[inline(always)]
     fn mutex(&self) -> &Mutex<T> {
-        claim(&self.owner, || {
-            // SAFETY: every other thread of this process waits in `claim` (none has a
-            // reference into the cell: each got the lock only through it); the value moves
-            // out of the old mutex into a new one, which is never dropped twice.
-            unsafe {
-                let old = std::ptr::read(self.mutex.get());
-                let value = old.into_inner().unwrap_or_else(PoisonError::into_inner);
-                std::ptr::write(self.mutex.get(), Mutex::new(value));
-            }
-        });
-        // SAFETY: the cell is written only inside `claim`, never while this reference lives.
-        unsafe { &*self.mutex.get() }
+        claimed(&self.owner, &self.mutex, |old| {
+            Mutex::new(old.into_inner().unwrap_or_else(PoisonError::into_inner))
+        })
     }
 }
 
@@ -201,16 +211,9 @@ impl<T> ForkSafeRwLock<T> {
 
     #[inline(always)]
     fn lock(&self) -> &RwLock<T> {
-        claim(&self.owner, || {
-            // SAFETY: as in `ForkSafeMutex::mutex`.
-            unsafe {
-                let old = std::ptr::read(self.lock.get());
-                let value = old.into_inner().unwrap_or_else(PoisonError::into_inner);
-                std::ptr::write(self.lock.get(), RwLock::new(value));
-            }
-        });
-        // SAFETY: as in `ForkSafeMutex::mutex`.
-        unsafe { &*self.lock.get() }
+        claimed(&self.owner, &self.lock, |old| {
+            RwLock::new(old.into_inner().unwrap_or_else(PoisonError::into_inner))
+        })
     }
 }
 

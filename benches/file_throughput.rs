@@ -57,6 +57,10 @@ const CPYTHON: &str = "CPython logging.FileHandler";
 /// The least a direct-mode `tracing` layer can do (see `tracing_floor`).
 const FLOOR: &str = "tracing layer floor: message + write(2)";
 
+/// The least a direct-mode `tracing` layer that timestamps its lines can do (see
+/// `tracing_floor_stamped`).
+const STAMPED_FLOOR: &str = "tracing layer floor + clock: message + time + write(2)";
+
 /// The baseline every ratio is taken against.
 const BASELINE: &str = "tracing fmt + Mutex<File>";
 
@@ -441,8 +445,21 @@ fn sample_line() -> String {
 /// levels, no clock, no format: what is left is `tracing`'s own dispatch, the message visit
 /// and the system call.
 fn tracing_floor(path: &Path, threads: usize, per_thread: usize) -> io::Result<Run> {
+    floor_run(path, threads, per_thread, false)
+}
+
+/// The floor of a direct-mode layer that writes the time of each event, as every logging
+/// library does (Python's `asctime` with milliseconds): the floor above plus one read of the
+/// system clock and the milliseconds written into a date-and-second prefix formatted once per
+/// second (UTC). What our handler adds beyond this is routing, levels and the general format.
+fn tracing_floor_stamped(path: &Path, threads: usize, per_thread: usize) -> io::Result<Run> {
+    floor_run(path, threads, per_thread, true)
+}
+
+fn floor_run(path: &Path, threads: usize, per_thread: usize, stamped: bool) -> io::Result<Run> {
     let layer = FloorLayer {
         file: open_append(path)?,
+        stamped,
     };
     let subscriber = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
     let start = Instant::now();
@@ -457,6 +474,29 @@ fn tracing_floor(path: &Path, threads: usize, per_thread: usize) -> io::Result<R
 
 struct FloorLayer {
     file: File,
+    /// Writes the event's time (see `tracing_floor_stamped`) instead of a fixed one.
+    stamped: bool,
+}
+
+/// `YYYY-MM-DD HH:MM:SS,` for `secs` since the epoch, in UTC.
+fn utc_second_prefix(secs: u64) -> String {
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02},",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// Appends the `message` field to a line.
@@ -475,14 +515,33 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for FloorLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         thread_local! {
             static LINE: std::cell::RefCell<String> = std::cell::RefCell::new(String::with_capacity(256));
+            static SECOND: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
         }
         LINE.with(|line| {
             let mut line = line.borrow_mut();
             line.clear();
-            line.push_str(concat!(
-                "2025-01-01 12:00:00,123 INFO ",
-                "bench.throughput "
-            ));
+            if self.stamped {
+                let since = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                SECOND.with(|second| {
+                    let mut second = second.borrow_mut();
+                    if second.0 != since.as_secs() {
+                        *second = (since.as_secs(), utc_second_prefix(since.as_secs()));
+                    }
+                    line.push_str(&second.1);
+                });
+                let ms = since.subsec_millis();
+                line.push(char::from(b'0' + (ms / 100) as u8));
+                line.push(char::from(b'0' + (ms / 10 % 10) as u8));
+                line.push(char::from(b'0' + (ms % 10) as u8));
+                line.push_str(" INFO bench.throughput ");
+            } else {
+                line.push_str(concat!(
+                    "2025-01-01 12:00:00,123 INFO ",
+                    "bench.throughput "
+                ));
+            }
             event.record(&mut MessageOnly(&mut line));
             line.push('\n');
             if let Err(e) = (&self.file).write_all(line.as_bytes()) {
@@ -938,6 +997,20 @@ fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
             None,
         );
         check(
+            "direct vs the floor + clock (1.0x = no cost beyond a timestamped line)",
+            "ours direct",
+            STAMPED_FLOOR,
+            threads,
+            None,
+        );
+        check(
+            "the floor + clock vs tracing fmt + Mutex<File> (what a timestamping direct layer could reach)",
+            STAMPED_FLOOR,
+            BASELINE,
+            threads,
+            None,
+        );
+        check(
             "non-blocking lossless vs spdlog-rs FileSink",
             "ours non-blocking (Block)",
             "spdlog-rs FileSink (buffered)",
@@ -990,12 +1063,13 @@ fn main() {
         settings.repeats,
         sample_line().len()
     );
-    let native: [(&'static str, CaseBody); 9] = [
+    let native: [(&'static str, CaseBody); 10] = [
         ("ours direct", ours_direct),
         ("ours non-blocking (Block)", ours_non_blocking),
         (BASELINE, fmt_mutex_file),
         ("write(2) per pre-formatted line", raw_write),
         (FLOOR, tracing_floor),
+        (STAMPED_FLOOR, tracing_floor_stamped),
         ("tracing-appender lossless", appender_lossless),
         ("tracing-appender lossy (default)", appender_lossy),
         ("spdlog-rs FileSink (buffered)", spdlog_file),

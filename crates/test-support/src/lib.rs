@@ -35,7 +35,8 @@ pub fn require(program: &str, test: &str) -> bool {
 }
 
 /// Runs `python3 -c script` with `stdin` and returns its stdout, panicking with its stderr
-/// on failure.
+/// on failure. The script's `TMPDIR` is a private folder removed afterwards, so what it makes
+/// with `tempfile` never outlives the test.
 ///
 /// # Panics
 ///
@@ -43,9 +44,11 @@ pub fn require(program: &str, test: &str) -> bool {
 pub fn python(script: &str, stdin: &[u8], env: &[(&str, &str)]) -> Vec<u8> {
     use std::io::Write as _;
     use std::process::Stdio;
+    let tmp = tempfile::tempdir().expect("a temporary folder for python3");
     let mut cmd = Command::new("python3");
     cmd.arg("-c")
         .arg(script)
+        .env("TMPDIR", tmp.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

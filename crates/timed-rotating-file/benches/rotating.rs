@@ -50,7 +50,7 @@ fn best(mut f: impl FnMut() -> Duration) -> Duration {
 
 fn cpython() -> Option<f64> {
     let script = r#"
-import logging, logging.handlers, os, sys, tempfile, time
+import logging, logging.handlers, os, shutil, sys, tempfile, time
 d = tempfile.mkdtemp()
 h = logging.handlers.RotatingFileHandler(os.path.join(d, 'py.log'), maxBytes=10*1024*1024, backupCount=5)
 h.setFormatter(logging.Formatter('%(message)s'))
@@ -62,6 +62,7 @@ for i in range(n):
     log.info('%08d %s', i, msg)
 h.close()
 print(n / (time.perf_counter() - t))
+shutil.rmtree(d)
 "#;
     let out = std::process::Command::new("python3")
         .args(["-c", script])

@@ -11,14 +11,17 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// A configuration equivalent to the system default's stderr fallback, at every level.
+/// It lives in Cargo's folder for test files (under `target/`), not in the system's
+/// temporary folder, which nothing would clean.
 fn stderr_config() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("th-emit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("stderr.toml");
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join("emit-stderr.toml");
+        // Written beside and renamed into place: another run of these tests may read it.
+        let staged = dir.join(format!("emit-stderr.toml.{}", std::process::id()));
         std::fs::write(
-            &path,
+            &staged,
             r#"version = 1
 [formatters.system]
 format = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -32,6 +35,7 @@ handlers = ["stderr"]
 "#,
         )
         .unwrap();
+        std::fs::rename(&staged, &path).unwrap();
         path
     })
 }

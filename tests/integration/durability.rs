@@ -83,8 +83,6 @@ fn check(path: &Path) {
 }
 
 fn run(role: &str, test: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("logs/app.log");
     if let Some(r) = support::child_role() {
         if r == role {
             child(
@@ -94,6 +92,10 @@ fn run(role: &str, test: &str) {
         }
         return;
     }
+    // Only the parent makes the folder: the child ends in `process::exit`, which would
+    // leave one of its own behind, empty.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs/app.log");
     let out = support::rerun_as_child(test, role, &[("TH_LOG_PATH", path.to_str().unwrap())]);
     assert!(
         out.status.success(),

@@ -25,7 +25,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use crate::handler::Handler;
+use crate::handler::{Handler, PreparedLine};
 use crate::report::{report, Report, ReportKind};
 use crate::reuse::ReusedBuffer;
 use crate::tree::{logger_name, LoggerTree, NameFilter, Route};
@@ -160,7 +160,7 @@ impl std::ops::Deref for RouteRef<'_> {
 struct RouteSlot {
     generation: u64,
     callsite: usize,
-    route: *const CachedRoute,
+    route: *const CallsiteRoute,
     critical: bool,
     /// The callsite is one of `tracing-log`'s: its records are routed by their own target.
     log: bool,
@@ -190,6 +190,25 @@ struct CachedRoute {
     route: Route,
 }
 
+/// Where a callsite's events go.
+#[derive(Debug)]
+struct CallsiteRoute {
+    route: Arc<CachedRoute>,
+    /// A `critical!` callsite.
+    critical: bool,
+    /// Set when the route has one handler and it prepared the callsite's line.
+    fast: Option<FastPath>,
+}
+
+/// A callsite whose one handler writes its records from their time and message alone
+/// (see [`Handler::prepare`]): no `Record` is built for them.
+#[derive(Debug)]
+struct FastPath {
+    /// The handler's index in the set.
+    handler: usize,
+    line: PreparedLine,
+}
+
 /// A handler set plus its route caches; replaced whole on reload or level change.
 #[derive(Debug)]
 struct State {
@@ -199,8 +218,8 @@ struct State {
     needs_spans: bool,
     /// Whether any handler reads `relativeCreated` (else it is left 0 and not computed).
     needs_relative: bool,
-    /// Per callsite: the route and whether the callsite is a `critical!` one.
-    by_callsite: ForkSafeRwLock<FastMap<Identifier, (Arc<CachedRoute>, bool)>>,
+    /// Per callsite: the route, whether the callsite is a `critical!` one, its fast path.
+    by_callsite: ForkSafeRwLock<FastMap<Identifier, Arc<CallsiteRoute>>>,
     /// Routes by target name, for records without a callsite of their own; at most
     /// [`MAX_CACHED_NAMES`] of them.
     by_name: ForkSafeRwLock<HashMap<Box<str>, Arc<CachedRoute>>>,
@@ -250,7 +269,7 @@ impl State {
     /// The route of an event's callsite and whether it is a `critical!` one, through this
     /// thread's cache: no lock, no shared write. `None` for `log` records (bridged by
     /// `tracing-log`), which share a few callsites and are routed by their own target.
-    fn cached_route(&self, event: &Event<'_>) -> Option<(RouteRef<'_>, bool)> {
+    fn cached_route(&self, event: &Event<'_>) -> Option<(RouteRef<'_>, bool, Option<&FastPath>)> {
         let meta = event.metadata();
         let key = meta as *const Metadata<'static> as usize;
         let slot = (key >> 4) % ROUTE_CACHE_SLOTS;
@@ -265,10 +284,16 @@ impl State {
             if s.log {
                 return None;
             }
-            // SAFETY: `s.route` points into an `Arc<CachedRoute>` held by `self.by_callsite`
-            // (the slot's generation is this state's, and generations are never reused). A
-            // state never removes entries, and `&self` keeps the state alive for `'_`.
-            return Some((RouteRef::Borrowed(unsafe { &*s.route }), s.critical));
+            // SAFETY: `s.route` points into an `Arc<CallsiteRoute>` held by
+            // `self.by_callsite` (the slot's generation is this state's, and generations are
+            // never reused). A state never removes entries, and `&self` keeps the state alive
+            // for `'_`.
+            let callsite = unsafe { &*s.route };
+            return Some((
+                RouteRef::Borrowed(&callsite.route),
+                s.critical,
+                callsite.fast.as_ref(),
+            ));
         }
         self.cache_miss(event, key, slot)
     }
@@ -282,7 +307,7 @@ impl State {
         event: &Event<'_>,
         key: usize,
         slot: usize,
-    ) -> Option<(RouteRef<'_>, bool)> {
+    ) -> Option<(RouteRef<'_>, bool, Option<&FastPath>)> {
         let mut entry = RouteSlot {
             generation: self.generation,
             callsite: key,
@@ -292,28 +317,59 @@ impl State {
             entry.log = true;
             None
         } else {
-            let (route, critical) = self.route_for_callsite(event.metadata());
-            entry.route = Arc::as_ptr(&route);
-            entry.critical = critical;
-            Some((RouteRef::Owned(route), critical))
+            let callsite = self.route_for_callsite(event.metadata());
+            entry.route = Arc::as_ptr(&callsite);
+            entry.critical = callsite.critical;
+            // The fast path starts with the next event (it borrows from the cache).
+            Some((
+                RouteRef::Owned(callsite.route.clone()),
+                callsite.critical,
+                None,
+            ))
         };
         let _ = ROUTE_CACHE.try_with(|cache| cache[slot].set(entry));
         result
     }
 
-    /// The route of a callsite and whether it is a `critical!` callsite (decided once).
-    fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> (Arc<CachedRoute>, bool) {
+    /// The route of a callsite, whether it is a `critical!` callsite and its fast path
+    /// (decided once).
+    fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> Arc<CallsiteRoute> {
         let id = meta.callsite();
         if let Some(r) = self.by_callsite.read().get(&id) {
             return r.clone();
         }
         let route = self.route_for_name(meta.target());
         let critical = meta.fields().field(CRITICAL_FIELD).is_some();
+        let level = if critical {
+            Level::CRITICAL
+        } else {
+            Level::from(*meta.level())
+        };
+        let fast = self.fast_path(&route, level, meta.target());
+        let callsite = Arc::new(CallsiteRoute {
+            route,
+            critical,
+            fast,
+        });
         self.by_callsite
             .write()
             .entry(id)
-            .or_insert((route, critical))
+            .or_insert(callsite)
             .clone()
+    }
+
+    /// The fast path of a callsite at `level` routed by `route`: only for a route to one
+    /// handler whose filters pass the logger and which prepares the line.
+    fn fast_path(&self, route: &CachedRoute, level: Level, target: &str) -> Option<FastPath> {
+        let [handler] = route.route.handlers[..] else {
+            return None;
+        };
+        let entry = self.set.handlers.get(handler)?;
+        if !entry.filters.iter().all(|f| f.passes(&route.name)) {
+            return None;
+        }
+        let line = entry.handler.prepare(level, &route.name, target)?;
+        Some(FastPath { handler, line })
     }
 }
 
@@ -536,19 +592,43 @@ impl Dispatch {
 
     #[inline(always)]
     fn call(&self, handler: &Arc<dyn Handler>, record: &Record<'_>) {
-        let addr = Arc::as_ptr(handler) as *const () as usize;
-        let Some(_guard) = ActiveGuard::enter(addr) else {
-            // An event logged from inside this handler's own write: handing it back to the
-            // same handler would recurse or deadlock, so it is dropped for this handler.
-            return;
+        call_with(handler, |h| h.handle(record));
+    }
+
+    /// The fast path of a callsite (see [`FastPath`]): the message and the time go straight
+    /// to the handler's prepared line. False, with nothing delivered, when this thread's
+    /// scratch buffers are in use (re-entry, thread teardown): the caller takes the general
+    /// path.
+    #[inline(always)]
+    fn deliver_prepared(
+        &self,
+        state: &State,
+        fast: &FastPath,
+        level: Level,
+        created: SystemTime,
+        event: &Event<'_>,
+    ) -> bool {
+        let Some(entry) = state.set.handlers.get(fast.handler) else {
+            return false;
         };
-        if catch_unwind(AssertUnwindSafe(|| handler.handle(record))).is_err() {
-            report(&Report {
-                source: "dispatch",
-                kind: ReportKind::Failure,
-                message: &"a handler panicked; the record was dropped for it",
-            });
+        // The handler's level can change at any time; its filters were checked once.
+        if level.number() < entry.level.load(Ordering::Relaxed) {
+            return true;
         }
+        SCRATCH
+            .try_with(|cell| {
+                let Ok(mut scratch) = cell.try_borrow_mut() else {
+                    return false;
+                };
+                scratch.clear();
+                collect_fields(event, &mut scratch, false);
+                call_with(&entry.handler, |h| {
+                    h.write_prepared(&fast.line, created, &scratch.message, level);
+                });
+                scratch.release_if_large();
+                true
+            })
+            .unwrap_or(false)
     }
 
     /// Python's `logging.disable(level)`: drops every record at or below `level`;
@@ -699,13 +779,13 @@ impl Dispatch {
     fn on_event(&self, event: &Event<'_>, span_text: impl FnOnce(&mut String)) {
         let state = self.shared.state.load();
         let normalized;
-        let (route, critical, meta, is_log) = match state.cached_route(event) {
-            Some((route, critical)) => (route, critical, event.metadata(), false),
+        let (route, critical, fast, meta, is_log) = match state.cached_route(event) {
+            Some((route, critical, fast)) => (route, critical, fast, event.metadata(), false),
             None => {
                 normalized = event.normalized_metadata();
                 let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
                 let route = RouteRef::Owned(state.route_for_name(meta.target()));
-                (route, false, meta, true)
+                (route, false, None, meta, true)
             }
         };
         let level = if critical {
@@ -719,11 +799,17 @@ impl Dispatch {
         {
             return;
         }
+        let created = SystemTime::now();
+        if let Some(fast) = fast {
+            if self.deliver_prepared(&state, fast, level, created, event) {
+                return;
+            }
+        }
         let facts = EventFacts {
             route: &route,
             meta,
             level,
-            created: SystemTime::now(),
+            created,
             is_log,
             event,
         };
@@ -774,21 +860,7 @@ impl Dispatch {
             event,
         } = facts;
         scratch.clear();
-        let mut visitor = FieldVisitor {
-            scratch,
-            skip_log_fields: is_log,
-        };
-        // A field's `Display` or `Debug` is the caller's code and may panic: the logging
-        // call must not, and the record is still written, with what was formatted.
-        if catch_unwind(AssertUnwindSafe(|| event.record(&mut visitor))).is_err() {
-            visitor.scratch.message.push_str(FORMATTING_PANICKED);
-            report(&Report {
-                source: "dispatch",
-                kind: ReportKind::Failure,
-                message: &"a field's Display or Debug panicked; the record is written with what was formatted before it",
-            });
-        }
-        let scratch = visitor.scratch;
+        collect_fields(event, scratch, is_log);
         let spans = if state.needs_spans {
             span_text(&mut scratch.spans);
             Some(scratch.spans.as_str())
@@ -819,10 +891,47 @@ impl Dispatch {
                 thread_id: thread.id,
                 thread_name: thread.name,
                 process_id: crate::record::process_id(),
-                process_name: "MainProcess",
+                process_name: crate::record::PROCESS_NAME,
                 spans,
             };
             self.deliver(state, &route.route, &record);
+        });
+    }
+}
+
+/// Runs `f` on `handler` unless this thread is already inside it: an event logged from
+/// inside a handler's own write would recurse or deadlock if handed back to it, so it is
+/// dropped for that handler. A panic in the handler is reported, not passed on.
+#[inline(always)]
+fn call_with(handler: &Arc<dyn Handler>, f: impl FnOnce(&dyn Handler)) {
+    let addr = Arc::as_ptr(handler) as *const () as usize;
+    let Some(_guard) = ActiveGuard::enter(addr) else {
+        return;
+    };
+    if catch_unwind(AssertUnwindSafe(|| f(&**handler))).is_err() {
+        report(&Report {
+            source: "dispatch",
+            kind: ReportKind::Failure,
+            message: &"a handler panicked; the record was dropped for it",
+        });
+    }
+}
+
+/// Collects `event`'s message and fields into `scratch`.
+#[inline(always)]
+fn collect_fields(event: &Event<'_>, scratch: &mut Scratch, is_log: bool) {
+    let mut visitor = FieldVisitor {
+        scratch,
+        skip_log_fields: is_log,
+    };
+    // A field's `Display` or `Debug` is the caller's code and may panic: the logging call
+    // must not, and the record is still written, with what was formatted.
+    if catch_unwind(AssertUnwindSafe(|| event.record(&mut visitor))).is_err() {
+        visitor.scratch.message.push_str(FORMATTING_PANICKED);
+        report(&Report {
+            source: "dispatch",
+            kind: ReportKind::Failure,
+            message: &"a field's Display or Debug panicked; the record is written with what was formatted before it",
         });
     }
 }

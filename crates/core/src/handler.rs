@@ -9,8 +9,9 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::io;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use crate::format::plain::{FixedParts, LineShape};
 use crate::format::{Format, Formatter};
 use crate::report::ErrorThrottle;
 use crate::reuse::ReusedBuffer;
@@ -46,6 +47,37 @@ pub trait Handler: Send + Sync + fmt::Debug + 'static {
     fn needs_relative_created(&self) -> bool {
         true
     }
+
+    /// The fast path of [`FormatHandler`]: for the records of one callsite (one level and
+    /// one logger), a line whose only varying parts are the time and the message, so the
+    /// dispatch layer can skip building a [`Record`] and hand over just those two (to
+    /// [`write_prepared`](Handler::write_prepared)). `None` (the default) keeps
+    /// [`handle`](Handler::handle) for every record. [`PreparedLine`] has no public
+    /// constructor: other handlers keep the default.
+    fn prepare(&self, level: Level, name: &str, target: &str) -> Option<PreparedLine> {
+        let _ = (level, name, target);
+        None
+    }
+
+    /// Writes the record of level `level` created at `created` with text `message`, for
+    /// a callsite this handler [`prepare`](Handler::prepare)d `line` for: the same bytes
+    /// [`handle`](Handler::handle) would write for it.
+    fn write_prepared(
+        &self,
+        line: &PreparedLine,
+        created: SystemTime,
+        message: &str,
+        level: Level,
+    ) {
+        let _ = (line, created, message, level);
+    }
+}
+
+/// A line prepared by a handler for the records of one callsite (see [`Handler::prepare`]).
+#[derive(Debug)]
+pub struct PreparedLine {
+    /// Terminator and line style included.
+    shape: LineShape,
 }
 
 /// A destination for formatted records: the byte sink under stream and file handlers.
@@ -313,6 +345,64 @@ impl<S: Sink> Handler for FormatHandler<S> {
 
     fn needs_relative_created(&self) -> bool {
         self.formatter.get().needs_relative_created()
+    }
+
+    fn prepare(&self, level: Level, name: &str, target: &str) -> Option<PreparedLine> {
+        let HandlerFormat::Python(formatter) = &self.formatter else {
+            return None;
+        };
+        // A sink's style (colours) is asked per record; keep that where a sink has one.
+        if self.sink.line_style(level).is_some() {
+            return None;
+        }
+        let mut shape = formatter.line_shape(&FixedParts {
+            level_name: level.as_str(),
+            name,
+            target,
+            process_name: crate::record::PROCESS_NAME,
+        })?;
+        shape.tail.extend_from_slice(self.terminator.as_bytes());
+        Some(PreparedLine { shape })
+    }
+
+    fn write_prepared(
+        &self,
+        line: &PreparedLine,
+        created: SystemTime,
+        message: &str,
+        level: Level,
+    ) {
+        let HandlerFormat::Python(formatter) = &self.formatter else {
+            return;
+        };
+        let write = |out: &mut Vec<u8>| {
+            let shape = &line.shape;
+            out.clear();
+            out.extend_from_slice(&shape.head);
+            if shape.time {
+                formatter.write_asctime_at(created, out);
+            }
+            out.extend_from_slice(&shape.mid);
+            if shape.message {
+                out.extend_from_slice(message.as_bytes());
+            }
+            out.extend_from_slice(&shape.tail);
+            match self.sink.write_record(out, level) {
+                Ok(()) => self.throttle.succeeded(),
+                Err(e) => self.throttle.failed(&format_args!("write failed: {e}")),
+            }
+        };
+        let done = LINE.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut out) => {
+                write(&mut out);
+                out.release_if_large();
+                true
+            }
+            Err(_) => false,
+        });
+        if done != Ok(true) {
+            write(&mut Vec::with_capacity(256));
+        }
     }
 }
 

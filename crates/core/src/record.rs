@@ -9,6 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::reuse::ReusedBuffer;
 use crate::Level;
 
+/// `processName`: what Python prints for a process that is not a `multiprocessing` child.
+pub(crate) const PROCESS_NAME: &str = "MainProcess";
+
 /// One log event as handlers see it: Python's `LogRecord` attributes, borrowed.
 ///
 /// Records built from `tracing` events borrow their text from per-thread buffers that are
@@ -94,7 +97,7 @@ impl<'a> Record<'a> {
             thread_id: thread.id,
             thread_name: thread.name,
             process_id: process_id(),
-            process_name: "MainProcess",
+            process_name: PROCESS_NAME,
             spans: None,
         }
     }

@@ -74,6 +74,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::report::{report, Report, ReportKind};
 use crate::Record;
@@ -84,7 +85,7 @@ mod dollar;
 mod json;
 mod number;
 mod percent;
-mod plain;
+pub(crate) mod plain;
 mod text;
 mod time;
 
@@ -461,11 +462,23 @@ impl Formatter {
     }
 
     pub(crate) fn write_asctime(&self, record: &Record<'_>, out: &mut Vec<u8>) {
+        self.write_asctime_at(record.created, out);
+    }
+
+    /// `asctime` for a record created at `created`.
+    #[inline]
+    pub(crate) fn write_asctime_at(&self, created: SystemTime, out: &mut Vec<u8>) {
         let kind = match &self.datefmt {
             Some(d) => time::DateKind::Strftime(d),
             None => time::DateKind::Default,
         };
-        time::write_time(out, self.id, &self.zone, kind, record.created);
+        time::write_time(out, self.id, &self.zone, kind, created);
+    }
+
+    /// The line of every record with the attributes in `fixed` (one callsite's records),
+    /// when only its time and message vary; see [`plain::LineShape`].
+    pub(crate) fn line_shape(&self, fixed: &plain::FixedParts<'_>) -> Option<plain::LineShape> {
+        self.plan.as_ref()?.shape(fixed, self.escape_newlines)
     }
 
     /// The general path: every segment with its spec.

@@ -184,8 +184,75 @@ impl Plan {
     }
 }
 
+/// A line in which only the time and the message vary: `head`, the time (when `time`),
+/// `mid`, the message (when `message`), `tail`. Everything else a plan writes (level name,
+/// logger name, target, process name, literal text) is fixed for the records of one
+/// callsite, so it is written once, here, instead of for every record.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct LineShape {
+    pub(crate) head: Vec<u8>,
+    pub(crate) time: bool,
+    pub(crate) mid: Vec<u8>,
+    pub(crate) message: bool,
+    pub(crate) tail: Vec<u8>,
+}
+
+/// The fixed parts of the records [`Plan::shape`] is asked about.
+pub(crate) struct FixedParts<'a> {
+    pub(crate) level_name: Option<&'a str>,
+    pub(crate) name: &'a str,
+    pub(crate) target: &'a str,
+    pub(crate) process_name: &'a str,
+}
+
+impl Plan {
+    /// The line of records whose every attribute but the time and the message is `fixed`,
+    /// or `None` when it does not have that shape: the thread name (which varies), the time
+    /// after the message, either of them twice, a level without a name, or escaped newlines.
+    pub(crate) fn shape(&self, fixed: &FixedParts<'_>, escape_newlines: bool) -> Option<LineShape> {
+        let mut shape = LineShape::default();
+        // 0: writing `head`, 1: `mid` (after the time), 2: `tail` (after the message).
+        let mut part = 0;
+        for piece in self.pieces.iter() {
+            let text: &[u8] = match ATTRS.get(usize::from(piece.source)) {
+                None => {
+                    let start = (piece.start as usize).min(self.literals.len());
+                    let end = start
+                        .saturating_add(piece.len as usize)
+                        .min(self.literals.len());
+                    &self.literals[start..end]
+                }
+                Some(PlainAttr::Asctime) if part == 0 => {
+                    shape.time = true;
+                    part = 1;
+                    continue;
+                }
+                Some(PlainAttr::Message) if part < 2 && !escape_newlines => {
+                    shape.message = true;
+                    part = 2;
+                    continue;
+                }
+                Some(PlainAttr::LevelName) => fixed.level_name?.as_bytes(),
+                Some(PlainAttr::Name) => fixed.name.as_bytes(),
+                Some(PlainAttr::Target) => fixed.target.as_bytes(),
+                Some(PlainAttr::ProcessName) => fixed.process_name.as_bytes(),
+                Some(PlainAttr::Asctime | PlainAttr::Message | PlainAttr::ThreadName) => {
+                    return None
+                }
+            };
+            match part {
+                0 => shape.head.extend_from_slice(text),
+                1 => shape.mid.extend_from_slice(text),
+                _ => shape.tail.extend_from_slice(text),
+            }
+        }
+        Some(shape)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{FixedParts, LineShape};
     use crate::{FieldSet, Format, Formatter, Level, Record};
 
     fn format(f: &Formatter, level: Level, message: &str) -> String {
@@ -266,5 +333,90 @@ mod tests {
             format(&f, Level::INFO, "a\nb"),
             "kept|[INFO] portal.api/portal::api: a\\nb"
         );
+    }
+
+    fn shape(fmt: &str, level_name: Option<&str>) -> Option<LineShape> {
+        let f = Formatter::percent(fmt).unwrap();
+        f.plan.as_ref().unwrap().shape(
+            &FixedParts {
+                level_name,
+                name: "portal.api",
+                target: "portal::api",
+                process_name: "MainProcess",
+            },
+            f.escape_newlines,
+        )
+    }
+
+    #[test]
+    fn shapes_put_the_fixed_parts_around_the_time_and_the_message() {
+        let s = shape(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            Some("INFO"),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.head.as_slice(),
+                s.time,
+                s.mid.as_slice(),
+                s.message,
+                s.tail.as_slice()
+            ),
+            (&b""[..], true, &b" INFO portal.api: "[..], true, &b""[..])
+        );
+        let s = shape("<%(target)s|%(processName)s> %(message)s %%", Some("INFO")).unwrap();
+        assert_eq!(
+            (
+                s.head.as_slice(),
+                s.time,
+                s.mid.as_slice(),
+                s.message,
+                s.tail.as_slice()
+            ),
+            (
+                &b"<portal::api|MainProcess> "[..],
+                false,
+                &b""[..],
+                true,
+                &b" %"[..]
+            )
+        );
+        let s = shape("[%(asctime)s] %(name)s", Some("INFO")).unwrap();
+        assert_eq!(
+            (
+                s.head.as_slice(),
+                s.time,
+                s.mid.as_slice(),
+                s.message,
+                s.tail.as_slice()
+            ),
+            (&b"["[..], true, &b"] portal.api"[..], false, &b""[..])
+        );
+        // An unnamed level is fine where the format does not print it.
+        assert!(shape("%(name)s %(message)s", None).is_some());
+    }
+
+    #[test]
+    fn lines_of_other_shapes_have_none() {
+        for fmt in [
+            "%(message)s %(asctime)s",
+            "%(asctime)s %(asctime)s %(message)s",
+            "%(message)s %(message)s",
+            "%(threadName)s %(message)s",
+        ] {
+            assert_eq!(shape(fmt, Some("INFO")), None, "{fmt}");
+        }
+        assert_eq!(shape("%(levelname)s %(message)s", None), None);
+        let f = Formatter::percent("%(message)s")
+            .unwrap()
+            .with_escaped_newlines(true);
+        let fixed = FixedParts {
+            level_name: Some("INFO"),
+            name: "a",
+            target: "a",
+            process_name: "MainProcess",
+        };
+        assert_eq!(f.plan.as_ref().unwrap().shape(&fixed, true), None);
     }
 }

@@ -120,7 +120,8 @@ pub trait Sink: Send + Sync + fmt::Debug + 'static {
     }
 
     /// Text placed before and after a record's text (before the terminator), such as ANSI
-    /// colours on a terminal. `None` by default.
+    /// colours on a terminal. `None` by default. It must not change over the sink's life
+    /// (the dispatch layer may ask once per callsite).
     fn line_style(&self, level: Level) -> Option<(&'static str, &'static str)> {
         let _ = level;
         None

@@ -196,17 +196,17 @@ struct CallsiteRoute {
     route: Arc<CachedRoute>,
     /// A `critical!` callsite.
     critical: bool,
-    /// Set when the route has one handler and it prepared the callsite's line.
+    /// Set when every handler on the route that takes the callsite's logger prepared its
+    /// line.
     fast: Option<FastPath>,
 }
 
-/// A callsite whose one handler writes its records from their time and message alone
-/// (see [`Handler::prepare`]): no `Record` is built for them.
+/// A callsite whose handlers write its records from their time and message alone (see
+/// [`Handler::prepare`]): no `Record` is built for them.
 #[derive(Debug)]
 struct FastPath {
-    /// The handler's index in the set.
-    handler: usize,
-    line: PreparedLine,
+    /// The handlers' indices in the set, in the route's order, each with its line.
+    handlers: Box<[(usize, PreparedLine)]>,
 }
 
 /// A handler set plus its route caches; replaced whole on reload or level change.
@@ -358,18 +358,19 @@ impl State {
             .clone()
     }
 
-    /// The fast path of a callsite at `level` routed by `route`: only for a route to one
-    /// handler whose filters pass the logger and which prepares the line.
+    /// The fast path of a callsite at `level` routed by `route`: when every handler on the
+    /// route whose filters pass the logger prepares its line (and there is one at least).
     fn fast_path(&self, route: &CachedRoute, level: Level, target: &str) -> Option<FastPath> {
-        let [handler] = route.route.handlers[..] else {
-            return None;
-        };
-        let entry = self.set.handlers.get(handler)?;
-        if !entry.filters.iter().all(|f| f.passes(&route.name)) {
-            return None;
+        let mut handlers = Vec::with_capacity(route.route.handlers.len());
+        for &index in &route.route.handlers {
+            let entry = self.set.handlers.get(index)?;
+            if entry.filters.iter().all(|f| f.passes(&route.name)) {
+                handlers.push((index, entry.handler.prepare(level, &route.name, target)?));
+            }
         }
-        let line = entry.handler.prepare(level, &route.name, target)?;
-        Some(FastPath { handler, line })
+        (!handlers.is_empty()).then(|| FastPath {
+            handlers: handlers.into(),
+        })
     }
 }
 
@@ -596,7 +597,7 @@ impl Dispatch {
     }
 
     /// The fast path of a callsite (see [`FastPath`]): the message and the time go straight
-    /// to the handler's prepared line. False, with nothing delivered, when this thread's
+    /// to the handlers' prepared lines. False, with nothing delivered, when this thread's
     /// scratch buffers are in use (re-entry, thread teardown): the caller takes the general
     /// path.
     #[inline(always)]
@@ -608,11 +609,20 @@ impl Dispatch {
         created: SystemTime,
         event: &Event<'_>,
     ) -> bool {
-        let Some(entry) = state.set.handlers.get(fast.handler) else {
-            return false;
+        // Handler levels can change at any time (their filters were checked once). As in
+        // Python, a record no handler takes is not formatted.
+        let taker = |index: usize| {
+            state
+                .set
+                .handlers
+                .get(index)
+                .filter(|e| level.number() >= e.level.load(Ordering::Relaxed))
         };
-        // The handler's level can change at any time; its filters were checked once.
-        if level.number() < entry.level.load(Ordering::Relaxed) {
+        if fast
+            .handlers
+            .iter()
+            .all(|(index, _)| taker(*index).is_none())
+        {
             return true;
         }
         SCRATCH
@@ -622,9 +632,13 @@ impl Dispatch {
                 };
                 scratch.clear();
                 collect_fields(event, &mut scratch, false);
-                call_with(&entry.handler, |h| {
-                    h.write_prepared(&fast.line, created, &scratch.message, level);
-                });
+                for (index, line) in fast.handlers.iter() {
+                    if let Some(entry) = taker(*index) {
+                        call_with(&entry.handler, |h| {
+                            h.write_prepared(line, created, &scratch.message, level);
+                        });
+                    }
+                }
                 scratch.release_if_large();
                 true
             })

@@ -261,3 +261,64 @@ fn the_time_of_a_prepared_line_is_the_events() {
         );
     }
 }
+
+#[test]
+fn routes_to_several_handlers_write_each_its_own_line_in_order() {
+    let sinks: Vec<Arc<MemorySink>> = (0..4).map(|_| Arc::new(MemorySink::new())).collect();
+    let handler = |i: usize, fmt: &str| {
+        Arc::new(
+            FormatHandler::new(sinks[i].clone()).with_formatter(Formatter::percent(fmt).unwrap()),
+        )
+    };
+    let mut set = HandlerSet::new();
+    let a = set.add_handler(HandlerEntry::new(
+        "a",
+        handler(0, "a %(levelname)s %(message)s"),
+    ));
+    let b = set.add_handler(
+        HandlerEntry::new("b", handler(1, "b %(name)s: %(message)s")).with_level(Level::ERROR),
+    );
+    let c = set.add_handler(
+        HandlerEntry::new("c", handler(2, "c %(message)s"))
+            .with_filter(NameFilter::new("portal.db")),
+    );
+    // Not preparable: its logger's callsites take the general path, for every handler.
+    let d = set.add_handler(HandlerEntry::new(
+        "d",
+        handler(3, "d %(threadName)s %(message)s"),
+    ));
+    set.tree.root_mut().level = Level::NOTSET;
+    set.tree.root_mut().handlers.extend([a, b]);
+    set.tree.logger_mut("portal").handlers.push(c);
+    set.tree.logger_mut("worker").handlers.push(d);
+    let dispatch = Dispatch::new(set);
+    with_dispatch(&dispatch, || {
+        for i in 0..3 {
+            tracing::info!(target: "portal::api", "api {i}");
+            tracing::error!(target: "portal::db", "db {i}");
+            tracing::error!(target: "worker", "work {i}");
+            if i == 1 {
+                assert!(dispatch.set_handler_level("a", Level::CRITICAL));
+            }
+        }
+    });
+    assert_eq!(
+        sinks[0].text(),
+        "a INFO api 0\na ERROR db 0\na ERROR work 0\na INFO api 1\na ERROR db 1\na ERROR work 1\n"
+    );
+    assert_eq!(
+        sinks[1].text(),
+        "b portal.db: db 0\nb worker: work 0\nb portal.db: db 1\nb worker: work 1\nb portal.db: db 2\nb worker: work 2\n"
+    );
+    assert_eq!(sinks[2].text(), "c db 0\nc db 1\nc db 2\n");
+    // `d %(threadName)s %(message)s`: this thread's name, then the message.
+    let text = sinks[3].text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (i, line) in lines.iter().enumerate() {
+        assert!(
+            line.starts_with("d ") && line.ends_with(&format!(" work {i}")),
+            "{line}"
+        );
+    }
+}

@@ -348,6 +348,10 @@ mod tests {
         )
     }
 
+    fn parts(s: &LineShape) -> (&[u8], bool, &[u8], bool, &[u8]) {
+        (&s.head, s.time, &s.mid, s.message, &s.tail)
+    }
+
     #[test]
     fn shapes_put_the_fixed_parts_around_the_time_and_the_message() {
         let s = shape(
@@ -356,24 +360,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (
-                s.head.as_slice(),
-                s.time,
-                s.mid.as_slice(),
-                s.message,
-                s.tail.as_slice()
-            ),
+            parts(&s),
             (&b""[..], true, &b" INFO portal.api: "[..], true, &b""[..])
         );
         let s = shape("<%(target)s|%(processName)s> %(message)s %%", Some("INFO")).unwrap();
         assert_eq!(
-            (
-                s.head.as_slice(),
-                s.time,
-                s.mid.as_slice(),
-                s.message,
-                s.tail.as_slice()
-            ),
+            parts(&s),
             (
                 &b"<portal::api|MainProcess> "[..],
                 false,
@@ -384,13 +376,7 @@ mod tests {
         );
         let s = shape("[%(asctime)s] %(name)s", Some("INFO")).unwrap();
         assert_eq!(
-            (
-                s.head.as_slice(),
-                s.time,
-                s.mid.as_slice(),
-                s.message,
-                s.tail.as_slice()
-            ),
+            parts(&s),
             (&b"["[..], true, &b"] portal.api"[..], false, &b""[..])
         );
         // An unnamed level is fine where the format does not print it.

@@ -531,12 +531,22 @@ impl fmt::Display for PanickingDisplay {
 
 #[test]
 fn a_field_whose_display_panics_does_not_panic_the_logging_call() {
+    // A format that prints the field `x`: it is formatted, and panics.
     let sink = Arc::new(MemorySink::new());
-    let guard = mem_builder(&sink).set_default().unwrap();
+    let guard = Builder::new()
+        .handler(
+            "mem",
+            Level::NOTSET,
+            FormatHandler::new(sink.clone())
+                .with_formatter(Formatter::percent("%(levelname)s %(x)s %(message)s").unwrap()),
+        )
+        .root(Logger::new().level(Level::TRACE).handler("mem"))
+        .set_default()
+        .unwrap();
     let logged = std::panic::catch_unwind(|| {
         tracing::warn!(x = %PanickingDisplay, "in a field");
-        tracing::warn!("in the message: {}", PanickingDisplay);
-        tracing::warn!("and the next record is whole");
+        tracing::warn!(x = 1, "in the message: {}", PanickingDisplay);
+        tracing::warn!(x = 2, "and the next record is whole");
     });
     drop(guard);
     assert!(logged.is_ok(), "the logging call panicked");
@@ -548,5 +558,19 @@ fn a_field_whose_display_panics_does_not_panic_the_logging_call() {
         lines[1].contains("in the message: ") && lines[1].ends_with("[formatting panicked]"),
         "{text}"
     );
-    assert!(lines[2].ends_with("and the next record is whole"), "{text}");
+    assert_eq!(lines[2], "WARNING 2 and the next record is whole", "{text}");
+
+    // A format that does not print it (a prepared line): it is not formatted at all.
+    let sink = Arc::new(MemorySink::new());
+    let guard = mem_builder(&sink).set_default().unwrap();
+    let logged = std::panic::catch_unwind(|| {
+        tracing::warn!(x = %PanickingDisplay, "in a field");
+        tracing::warn!("in the message: {}", PanickingDisplay);
+    });
+    drop(guard);
+    assert!(logged.is_ok(), "the logging call panicked");
+    assert_eq!(
+        sink.text(),
+        "WARNING:user_api:in a field\nWARNING:user_api:in the message:  [formatting panicked]\n"
+    );
 }

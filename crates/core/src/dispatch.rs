@@ -139,18 +139,19 @@ impl Hasher for PtrHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PtrHasher>>;
 
-/// A route, borrowed from the current state or owned.
-enum RouteRef<'a> {
-    Borrowed(&'a CachedRoute),
-    Owned(Arc<CachedRoute>),
+/// A callsite's route, borrowed from the current state (the per-thread cache) or owned
+/// (just worked out).
+enum CallsiteRef<'a> {
+    Borrowed(&'a CallsiteRoute),
+    Owned(Arc<CallsiteRoute>),
 }
 
-impl std::ops::Deref for RouteRef<'_> {
-    type Target = CachedRoute;
-    fn deref(&self) -> &CachedRoute {
+impl std::ops::Deref for CallsiteRef<'_> {
+    type Target = CallsiteRoute;
+    fn deref(&self) -> &CallsiteRoute {
         match self {
-            RouteRef::Borrowed(r) => r,
-            RouteRef::Owned(r) => r,
+            CallsiteRef::Borrowed(r) => r,
+            CallsiteRef::Owned(r) => r,
         }
     }
 }
@@ -161,7 +162,6 @@ struct RouteSlot {
     generation: u64,
     callsite: usize,
     route: *const CallsiteRoute,
-    critical: bool,
     /// The callsite is one of `tracing-log`'s: its records are routed by their own target.
     log: bool,
 }
@@ -172,7 +172,6 @@ const EMPTY_SLOT: RouteSlot = RouteSlot {
     generation: 0,
     callsite: 0,
     route: std::ptr::null(),
-    critical: false,
     log: false,
 };
 
@@ -266,10 +265,10 @@ impl State {
         by_name.entry(target.into()).or_insert(route).clone()
     }
 
-    /// The route of an event's callsite and whether it is a `critical!` one, through this
+    /// The route of an event's callsite (see [`CallsiteRoute`]), through this
     /// thread's cache: no lock, no shared write. `None` for `log` records (bridged by
     /// `tracing-log`), which share a few callsites and are routed by their own target.
-    fn cached_route(&self, event: &Event<'_>) -> Option<(RouteRef<'_>, bool, Option<&FastPath>)> {
+    fn cached_route(&self, event: &Event<'_>) -> Option<CallsiteRef<'_>> {
         let meta = event.metadata();
         let key = meta as *const Metadata<'static> as usize;
         let slot = (key >> 4) % ROUTE_CACHE_SLOTS;
@@ -288,12 +287,7 @@ impl State {
             // `self.by_callsite` (the slot's generation is this state's, and generations are
             // never reused). A state never removes entries, and `&self` keeps the state alive
             // for `'_`.
-            let callsite = unsafe { &*s.route };
-            return Some((
-                RouteRef::Borrowed(&callsite.route),
-                s.critical,
-                callsite.fast.as_ref(),
-            ));
+            return Some(CallsiteRef::Borrowed(unsafe { &*s.route }));
         }
         self.cache_miss(event, key, slot)
     }
@@ -302,12 +296,7 @@ impl State {
     /// state): out of line, so the hit path above stays a few cache lines.
     #[cold]
     #[inline(never)]
-    fn cache_miss(
-        &self,
-        event: &Event<'_>,
-        key: usize,
-        slot: usize,
-    ) -> Option<(RouteRef<'_>, bool, Option<&FastPath>)> {
+    fn cache_miss(&self, event: &Event<'_>, key: usize, slot: usize) -> Option<CallsiteRef<'_>> {
         let mut entry = RouteSlot {
             generation: self.generation,
             callsite: key,
@@ -319,13 +308,7 @@ impl State {
         } else {
             let callsite = self.route_for_callsite(event.metadata());
             entry.route = Arc::as_ptr(&callsite);
-            entry.critical = callsite.critical;
-            // The fast path starts with the next event (it borrows from the cache).
-            Some((
-                RouteRef::Owned(callsite.route.clone()),
-                callsite.critical,
-                None,
-            ))
+            Some(CallsiteRef::Owned(callsite))
         };
         let _ = ROUTE_CACHE.try_with(|cache| cache[slot].set(entry));
         result
@@ -630,8 +613,8 @@ impl Dispatch {
                 let Ok(mut scratch) = cell.try_borrow_mut() else {
                     return false;
                 };
-                scratch.clear();
-                collect_fields(event, &mut scratch, false);
+                scratch.message.clear();
+                collect_message(event, &mut scratch.message);
                 for (index, line) in fast.handlers.iter() {
                     if let Some(entry) = taker(*index) {
                         call_with(&entry.handler, |h| {
@@ -792,14 +775,21 @@ impl Dispatch {
 
     fn on_event(&self, event: &Event<'_>, span_text: impl FnOnce(&mut String)) {
         let state = self.shared.state.load();
-        let normalized;
-        let (route, critical, fast, meta, is_log) = match state.cached_route(event) {
-            Some((route, critical, fast)) => (route, critical, fast, event.metadata(), false),
+        let callsite = state.cached_route(event);
+        let (normalized, by_name);
+        let (route, critical, fast, meta, is_log) = match &callsite {
+            Some(c) => (
+                &*c.route,
+                c.critical,
+                c.fast.as_ref(),
+                event.metadata(),
+                false,
+            ),
             None => {
                 normalized = event.normalized_metadata();
                 let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
-                let route = RouteRef::Owned(state.route_for_name(meta.target()));
-                (route, false, None, meta, true)
+                by_name = state.route_for_name(meta.target());
+                (&*by_name, false, None, meta, true)
             }
         };
         let level = if critical {
@@ -820,7 +810,7 @@ impl Dispatch {
             }
         }
         let facts = EventFacts {
-            route: &route,
+            route,
             meta,
             level,
             created,
@@ -941,13 +931,54 @@ fn collect_fields(event: &Event<'_>, scratch: &mut Scratch, is_log: bool) {
     // A field's `Display` or `Debug` is the caller's code and may panic: the logging call
     // must not, and the record is still written, with what was formatted.
     if catch_unwind(AssertUnwindSafe(|| event.record(&mut visitor))).is_err() {
-        visitor.scratch.message.push_str(FORMATTING_PANICKED);
-        report(&Report {
-            source: "dispatch",
-            kind: ReportKind::Failure,
-            message: &"a field's Display or Debug panicked; the record is written with what was formatted before it",
-        });
+        formatting_panicked(&mut visitor.scratch.message);
     }
+}
+
+/// Collects only `event`'s message, for prepared lines, which print no other field: the
+/// other fields are not formatted at all.
+#[inline(always)]
+fn collect_message(event: &Event<'_>, message: &mut String) {
+    if catch_unwind(AssertUnwindSafe(|| {
+        event.record(&mut MessageVisitor(message))
+    }))
+    .is_err()
+    {
+        formatting_panicked(message);
+    }
+}
+
+#[cold]
+fn formatting_panicked(message: &mut String) {
+    message.push_str(FORMATTING_PANICKED);
+    report(&Report {
+        source: "dispatch",
+        kind: ReportKind::Failure,
+        message: &"a field's Display or Debug panicked; the record is written with what was formatted before it",
+    });
+}
+
+/// The message of an event, as [`FieldVisitor`] reads it.
+struct MessageVisitor<'s>(&'s mut String);
+
+impl Visit for MessageVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.push_str(value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        }
+    }
+
+    // As for `FieldVisitor`, a number or a boolean called `message` is a field.
+    fn record_i64(&mut self, _: &Field, _: i64) {}
+    fn record_u64(&mut self, _: &Field, _: u64) {}
+    fn record_f64(&mut self, _: &Field, _: f64) {}
+    fn record_bool(&mut self, _: &Field, _: bool) {}
 }
 
 /// Appended to the message of a record one of whose fields panicked while formatting.

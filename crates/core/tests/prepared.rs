@@ -162,7 +162,7 @@ fn with_dispatch(dispatch: &Dispatch, f: impl FnOnce()) {
 }
 
 #[test]
-fn callsites_write_the_same_lines_on_the_fast_path_as_on_their_first_event() {
+fn prepared_lines_carry_level_logger_target_and_process_names() {
     let (dispatch, sink) = dispatch_with(
         "%(levelname)s %(name)s %(target)s %(processName)s: %(message)s",
         |e| e,
@@ -321,4 +321,88 @@ fn routes_to_several_handlers_write_each_its_own_line_in_order() {
             "{line}"
         );
     }
+}
+
+/// Logs the same events through a prepared line (`%(message)s`) and through the general path
+/// (`%(threadName)s|%(message)s`, which no callsite can prepare): the messages must agree.
+#[test]
+fn the_message_is_the_same_on_both_paths_whatever_its_field_type() {
+    struct Panics;
+    impl std::fmt::Display for Panics {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("half")?;
+            panic!("a Display that panics");
+        }
+    }
+    let events = || {
+        for _ in 0..2 {
+            tracing::info!("plain {}", 1);
+            tracing::info!(message = "a str");
+            tracing::info!(message = ?vec![1, 2]);
+            tracing::info!(message = %"display");
+            tracing::info!(message = 5_i64);
+            tracing::info!(message = 5_u64);
+            tracing::info!(message = 1.5_f64);
+            tracing::info!(message = true);
+            tracing::info!(message = 5_i128);
+            tracing::info!(message = 5_u128);
+            tracing::info!(message = &std::io::Error::other("an error") as &dyn std::error::Error);
+            tracing::info!(user = "bob", n = 3, "with fields");
+            tracing::info!("{}", Panics);
+        }
+    };
+    let (fast, fast_sink) = dispatch_with("%(message)s", |e| e);
+    let (general, general_sink) = dispatch_with("%(threadName)s|%(message)s", |e| e);
+    with_dispatch(&fast, events);
+    with_dispatch(&general, events);
+    let general_text = general_sink.text();
+    let general_messages: Vec<&str> = general_text
+        .lines()
+        .map(|l| l.split_once('|').unwrap().1)
+        .collect();
+    let fast_text = fast_sink.text();
+    let fast_messages: Vec<&str> = fast_text.lines().collect();
+    assert_eq!(fast_messages, general_messages);
+    assert_eq!(fast_messages.len(), 26);
+    assert_eq!(
+        fast_messages[..13],
+        [
+            "plain 1",
+            "a str",
+            "[1, 2]",
+            "display",
+            "",
+            "",
+            "",
+            "",
+            "5",
+            "5",
+            "an error",
+            "with fields",
+            "half [formatting panicked]",
+        ]
+    );
+}
+
+/// Fields a prepared line does not print are not formatted at all, from the first event of
+/// a callsite on.
+#[test]
+fn fields_a_prepared_line_does_not_print_are_not_formatted() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static FORMATTED: AtomicUsize = AtomicUsize::new(0);
+    struct Counted;
+    impl std::fmt::Display for Counted {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            FORMATTED.fetch_add(1, Ordering::Relaxed);
+            f.write_str("counted")
+        }
+    }
+    let (dispatch, sink) = dispatch_with("%(levelname)s %(message)s", |e| e);
+    with_dispatch(&dispatch, || {
+        for i in 0..3 {
+            tracing::warn!(extra = %Counted, "m{i}");
+        }
+    });
+    assert_eq!(sink.text(), "WARNING m0\nWARNING m1\nWARNING m2\n");
+    assert_eq!(FORMATTED.load(Ordering::Relaxed), 0);
 }

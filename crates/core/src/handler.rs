@@ -20,8 +20,9 @@ use crate::{Level, Record};
 /// Receives records from the dispatch layer.
 ///
 /// The dispatch layer applies the handler's level and filters before calling
-/// [`handle`](Handler::handle), never calls it re-entrantly from the same thread, and calls
-/// [`shutdown`](Handler::shutdown) once when the handler set is dropped or the process exits.
+/// [`handle`](Handler::handle) (or [`write_prepared`](Handler::write_prepared)), never calls
+/// either re-entrantly from the same thread, and calls [`shutdown`](Handler::shutdown) once
+/// when the handler set is dropped or the process exits.
 pub trait Handler: Send + Sync + fmt::Debug + 'static {
     /// Writes or sends one record. Never panics and never fails: errors go to the
     /// [reporter](crate::report).
@@ -76,7 +77,7 @@ pub trait Handler: Send + Sync + fmt::Debug + 'static {
 /// A line prepared by a handler for the records of one callsite (see [`Handler::prepare`]).
 #[derive(Debug)]
 pub struct PreparedLine {
-    /// Terminator and line style included.
+    /// The terminator included.
     shape: LineShape,
 }
 

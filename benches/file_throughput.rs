@@ -130,6 +130,8 @@ struct Outcome {
     secs: f64,
     /// The fastest and slowest runs, in seconds (to show the noise).
     best_secs: f64,
+    /// Every run's time, in the order of the rounds (for ratios within a round).
+    round_secs: Vec<f64>,
     worst_secs: f64,
     lines: usize,
     bytes: u64,
@@ -282,6 +284,7 @@ fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outco
         if runs.is_empty() {
             continue;
         }
+        let round_secs: Vec<f64> = runs.iter().map(|m| m.run.secs).collect();
         let mut cpu: Vec<f64> = runs.iter().map(|m| m.cpu_secs).collect();
         cpu.sort_by(f64::total_cmp);
         let cpu_secs = cpu[cpu.len() / 2];
@@ -295,6 +298,7 @@ fn measure(settings: &Settings, threads: usize, cases: &[Case<'_>]) -> Vec<Outco
             events: case.events / threads * threads,
             secs: m.run.secs,
             best_secs,
+            round_secs,
             worst_secs,
             lines: m.lines,
             bytes: m.bytes,
@@ -962,6 +966,16 @@ fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
         (Some(a), Some(b)) => {
             let ratio = a.rate() / b.rate();
             let best = a.best_rate() / b.best_rate();
+            // Each round runs both cases a few seconds apart: their ratio within a round is
+            // less exposed to the machine's slow drifts than the ratio of the medians.
+            let mut paired: Vec<f64> = a
+                .round_secs
+                .iter()
+                .zip(&b.round_secs)
+                .map(|(a, b)| b / a)
+                .collect();
+            paired.sort_by(f64::total_cmp);
+            let paired = paired.get(paired.len() / 2).copied().unwrap_or(f64::NAN);
             let cpu = b.cpu_us_per_event() / a.cpu_us_per_event();
             let verdict = match target {
                 Some(t) if ratio >= t => format!("target >= {t}x: met"),
@@ -969,7 +983,7 @@ fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
                 None => "for info".to_owned(),
             };
             println!(
-                "- {what}, {threads} thread(s): {ratio:.3}x ({verdict}); best run vs best run {best:.2}x, CPU per event {cpu:.2}x"
+                "- {what}, {threads} thread(s): {ratio:.3}x ({verdict}); best run vs best run {best:.2}x, median of the rounds' ratios {paired:.2}x, CPU per event {cpu:.2}x"
             );
         }
         _ => println!("- {what}, {threads} thread(s): not measured"),

@@ -972,7 +972,7 @@ fn print_targets(outcomes: &[Outcome], thread_counts: &[usize]) {
                 .round_secs
                 .iter()
                 .zip(&b.round_secs)
-                .map(|(a, b)| b / a)
+                .map(|(a_secs, b_secs)| (a.events as f64 / a_secs) / (b.events as f64 / b_secs))
                 .collect();
             paired.sort_by(f64::total_cmp);
             let paired = paired.get(paired.len() / 2).copied().unwrap_or(f64::NAN);

@@ -193,8 +193,8 @@ struct CachedRoute {
 #[derive(Debug)]
 struct CallsiteRoute {
     route: Arc<CachedRoute>,
-    /// A `critical!` callsite.
-    critical: bool,
+    /// The level of its events (CRITICAL for a `critical!` callsite).
+    level: Level,
     /// Set when every handler on the route that takes the callsite's logger prepared its
     /// line.
     fast: Option<FastPath>,
@@ -217,7 +217,7 @@ struct State {
     needs_spans: bool,
     /// Whether any handler reads `relativeCreated` (else it is left 0 and not computed).
     needs_relative: bool,
-    /// Per callsite: the route, whether the callsite is a `critical!` one, its fast path.
+    /// Per callsite: the route, the level of its events, its fast path.
     by_callsite: ForkSafeRwLock<FastMap<Identifier, Arc<CallsiteRoute>>>,
     /// Routes by target name, for records without a callsite of their own; at most
     /// [`MAX_CACHED_NAMES`] of them.
@@ -314,26 +314,21 @@ impl State {
         result
     }
 
-    /// The route of a callsite, whether it is a `critical!` callsite and its fast path
-    /// (decided once).
+    /// The route of a callsite, the level of its events (`critical!` ones are CRITICAL) and
+    /// its fast path (decided once).
     fn route_for_callsite(&self, meta: &'static Metadata<'static>) -> Arc<CallsiteRoute> {
         let id = meta.callsite();
         if let Some(r) = self.by_callsite.read().get(&id) {
             return r.clone();
         }
         let route = self.route_for_name(meta.target());
-        let critical = meta.fields().field(CRITICAL_FIELD).is_some();
-        let level = if critical {
+        let level = if meta.fields().field(CRITICAL_FIELD).is_some() {
             Level::CRITICAL
         } else {
             Level::from(*meta.level())
         };
         let fast = self.fast_path(&route, level, meta.target());
-        let callsite = Arc::new(CallsiteRoute {
-            route,
-            critical,
-            fast,
-        });
+        let callsite = Arc::new(CallsiteRoute { route, level, fast });
         self.by_callsite
             .write()
             .entry(id)
@@ -777,25 +772,14 @@ impl Dispatch {
         let state = self.shared.state.load();
         let callsite = state.cached_route(event);
         let (normalized, by_name);
-        let (route, critical, fast, meta, is_log) = match &callsite {
-            Some(c) => (
-                &*c.route,
-                c.critical,
-                c.fast.as_ref(),
-                event.metadata(),
-                false,
-            ),
+        let (route, level, fast, meta, is_log) = match &callsite {
+            Some(c) => (&*c.route, c.level, c.fast.as_ref(), event.metadata(), false),
             None => {
                 normalized = event.normalized_metadata();
                 let meta: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
                 by_name = state.route_for_name(meta.target());
-                (&*by_name, false, None, meta, true)
+                (&*by_name, Level::from(*meta.level()), None, meta, true)
             }
-        };
-        let level = if critical {
-            Level::CRITICAL
-        } else {
-            Level::from(*meta.level())
         };
         if route.route.disabled
             || level < route.route.effective_level

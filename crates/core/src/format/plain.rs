@@ -88,6 +88,16 @@ struct Piece {
     len: u32,
 }
 
+impl Piece {
+    /// This piece's bytes of `source`: its range, clamped to the source.
+    #[inline(always)]
+    fn of(self, source: &[u8]) -> &[u8] {
+        let start = (self.start as usize).min(source.len());
+        let end = start.saturating_add(self.len as usize).min(source.len());
+        &source[start..end]
+    }
+}
+
 /// The compact form of a plain format.
 ///
 /// Every piece is written the same way, "copy this range of that source", from a small table
@@ -171,10 +181,7 @@ impl Plan {
                 continue;
             }
             // Eight sources: the mask keeps the index in bounds without a branch.
-            let source = sources[usize::from(piece.source) & 7];
-            let start = (piece.start as usize).min(source.len());
-            let end = start.saturating_add(piece.len as usize).min(source.len());
-            match &source[start..end] {
+            match piece.of(sources[usize::from(piece.source) & 7]) {
                 // A one-byte piece (the spaces between fields) without a call to `memcpy`.
                 [byte] => out.push(*byte),
                 bytes => out.extend_from_slice(bytes),
@@ -215,13 +222,7 @@ impl Plan {
         let mut part = 0;
         for piece in self.pieces.iter() {
             let text: &[u8] = match ATTRS.get(usize::from(piece.source)) {
-                None => {
-                    let start = (piece.start as usize).min(self.literals.len());
-                    let end = start
-                        .saturating_add(piece.len as usize)
-                        .min(self.literals.len());
-                    &self.literals[start..end]
-                }
+                None => piece.of(&self.literals),
                 Some(PlainAttr::Asctime) if part == 0 => {
                     shape.time = true;
                     part = 1;
